@@ -1,0 +1,24 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code cd4ml} command: continuous delivery for machine learning. */
+@Command(name = "cd4ml", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Continuous delivery for machine learning: validate, train, tune, gate, build, deploy.",
+        subcommands = {ValidateCommand.class, TrainCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'cd4ml COMMAND --help' for a command's options."})
+final class Cd4mlCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ErrorReporter.BAD_INPUT;
+    }
+}

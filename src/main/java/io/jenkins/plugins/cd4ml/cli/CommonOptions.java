@@ -1,0 +1,55 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import io.jenkins.plugins.cd4ml.config.ConfigLoader;
+import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Options every project command takes. */
+final class CommonOptions {
+
+    @Parameters(index = "0", arity = "0..1", defaultValue = ".", paramLabel = "PROJECT",
+            description = "The model repository (the directory with config.yaml). Default: the current directory.")
+    Path project;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "The configuration file, relative to PROJECT. Default: config.yaml.")
+    Path config;
+
+    @Option(names = "--json", description = "Print the result as one JSON document on stdout (progress goes to stderr).")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the result and errors, not progress or logs.")
+    boolean quiet;
+
+    @Option(names = "--stacktrace", description = "Print stack traces of errors (for reporting bugs).")
+    boolean stacktrace;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    private Console console;
+
+    /** The terminal of this invocation, honouring --json and --quiet. */
+    Console console() {
+        if (console == null) {
+            console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), json, quiet);
+        }
+        return console;
+    }
+
+    /** A loader for the chosen project and configuration file. */
+    ConfigLoader loader(TrainConfig.Backend backendOverride) {
+        ConfigLoader loader = ConfigLoader.forProject(project);
+        if (config != null) {
+            loader.withConfigFile(config);
+        }
+        if (backendOverride != null) {
+            loader.withBackend(backendOverride);
+        }
+        return loader;
+    }
+}

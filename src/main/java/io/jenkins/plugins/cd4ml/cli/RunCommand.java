@@ -1,0 +1,61 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.event.StageStatus;
+import io.jenkins.plugins.cd4ml.run.MainJob;
+import io.jenkins.plugins.cd4ml.run.RunResult;
+import io.jenkins.plugins.cd4ml.run.StageResult;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code cd4ml run}: the main job — validate, train, tune, gate, image, deploy. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the whole job for the project: validate, train, then tune, gate, image and deploy "
+                + "(stages this version cannot do yet are reported as not available).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or the "
+                + "job was stopped", "2:bad usage or configuration"})
+final class RunCommand implements Callable<Integer>, HasCommonOptions {
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public CommonOptions common() {
+        return common;
+    }
+
+    @Override
+    public Integer call() {
+        Console console = common.console();
+        console.accept(new Event.StageStarted("validate", "checking the configuration"));
+        ProjectConfig config = common.loader(training.backend).load();
+        RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply).call();
+        console.result(result, summary(result));
+        if (!result.succeeded()) {
+            result.error().ifPresent(e -> console.error("error: " + e));
+        }
+        return result.succeeded() ? 0 : ErrorReporter.WORK_FAILED;
+    }
+
+    static String summary(RunResult result) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("%nSummary of %s: %s%n", result.project(), result.status()));
+        for (StageResult stage : result.stages()) {
+            s.append(String.format("  %-9s %-14s %s%n", stage.name(), Console.label(stage.status()),
+                    stage.status() == StageStatus.NOT_RUN ? "" : stage.summary()));
+        }
+        result.training().ifPresent(t -> {
+            s.append(String.format("  model version  %s%n", t.modelVersion()));
+            s.append(String.format("  metrics        %s%n", TrainCommand.metrics(t.metrics())));
+            s.append(String.format("  model          %s%n", t.modelUri()));
+            s.append(String.format("  log            %s%n", t.logLocation()));
+        });
+        return s.toString();
+    }
+}

@@ -1,0 +1,46 @@
+package io.jenkins.plugins.cd4ml.config;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code deploy} section: where the serving image runs.
+ *
+ * <p>Each environment overrides the top-level settings it names; {@code values} are raw Helm
+ * values merged last.
+ */
+public record DeployConfig(
+        String target,
+        Optional<String> namespace,
+        String release,
+        int replicas,
+        Optional<Resources> resources,
+        Optional<Ingress> ingress,
+        Optional<Autoscaling> autoscaling,
+        String strategy,
+        Map<String, Environment> environments,
+        Map<String, Object> values) {
+
+    /** Requests for each serving pod. */
+    public record Resources(Optional<String> cpu, Optional<String> memory) {
+    }
+
+    /** The optional Ingress. */
+    public record Ingress(boolean enabled, Optional<String> host) {
+    }
+
+    /** The optional HorizontalPodAutoscaler. */
+    public record Autoscaling(boolean enabled, int min, int max, int cpuPercent) {
+    }
+
+    /** An environment such as staging or production; empty fields inherit the top level. */
+    public record Environment(
+            Optional<String> namespace,
+            Optional<String> release,
+            Optional<Integer> replicas,
+            Optional<Resources> resources,
+            Optional<Ingress> ingress,
+            Optional<Autoscaling> autoscaling,
+            Map<String, Object> values) {
+    }
+}

@@ -1,0 +1,149 @@
+package io.jenkins.plugins.cd4ml.config;
+
+import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rules that span settings or reach outside the file: named files exist, the backend gets the
+ * kind of data it can read, the tuning objective is a metric training reports.
+ */
+final class ProjectChecks {
+
+    private final YamlFile file;
+    private final Path directory;
+    private final SourceMap sources;
+
+    private ProjectChecks(YamlFile file, Path directory) {
+        this.file = file;
+        this.directory = directory;
+        this.sources = new SourceMap(file.positions(), Position.startOf(file.path()));
+    }
+
+    /** Records every cross-field problem in {@code file}; sections that failed to read are null. */
+    static void check(YamlFile file, Path directory, ModelConfig model, TrainConfig train, TuneConfig tune,
+            GateConfig gate, Features features) {
+        ProjectChecks checks = new ProjectChecks(file, directory);
+        if (model != null) {
+            checks.model(model, features);
+        }
+        if (train != null) {
+            checks.train(train);
+            if (tune != null) {
+                checks.tune(tune, train);
+            }
+            if (gate != null) {
+                checks.gate(gate, train);
+            }
+        }
+    }
+
+    private void problem(String path, String message) {
+        file.problem(sources.of(path), path, message);
+    }
+
+    private void model(ModelConfig model, Features features) {
+        if (!Files.isRegularFile(model.features())) {
+            problem("model.features", "file " + directory.relativize(model.features()) + " does not exist in "
+                    + directory + "; create it (the request schema of the served model) or point model.features "
+                    + "at it");
+        }
+        if (features != null && features.names().contains(model.target())) {
+            problem("model.target", "'" + model.target() + "' is the predicted column, so it must not also be a "
+                    + "feature in " + features.file().getFileName());
+        }
+    }
+
+    private void train(TrainConfig train) {
+        Backend backend = train.backend();
+        train.entrypoint().ifPresent(entrypoint -> {
+            if (!Files.isRegularFile(directory.resolve(entrypoint))) {
+                problem("train.entrypoint", "file " + entrypoint + " does not exist in " + directory
+                        + "; create it or set train.entrypoint to your training script");
+            }
+        });
+        if (backend != Backend.LOCAL && train.image().isEmpty()) {
+            problem("train.backend", "the " + backend.configName() + " backend needs train.image, the training "
+                    + "container image" + (backend == Backend.SAGEMAKER ? " (in ECR)" : ""));
+        }
+        for (Map.Entry<String, String> channel : train.channels().entrySet()) {
+            channel(backend, channel.getKey(), channel.getValue());
+        }
+        if (backend.isRemote() && !Patterns.isS3(train.output())) {
+            problem("train.output", "the " + backend.configName() + " backend stores models remotely; set "
+                    + "train.output to s3://bucket/prefix (found '" + train.output() + "')");
+        }
+        if (!backend.isRemote() && Patterns.hasScheme(train.output()) && !Patterns.isS3(train.output())) {
+            problem("train.output", "'" + train.output() + "' is not supported; use a project path or "
+                    + "s3://bucket/prefix");
+        }
+        if (backend == Backend.SAGEMAKER) {
+            sagemaker(train);
+        }
+    }
+
+    private void channel(Backend backend, String name, String uri) {
+        String path = "train.channels." + name;
+        if (Patterns.hasScheme(uri)) {
+            if (backend == Backend.SAGEMAKER && !Patterns.isS3(uri)) {
+                problem(path, "SageMaker reads channels from S3 only; upload '" + uri + "' and use s3://bucket/key");
+            }
+            return;
+        }
+        if (backend.isRemote()) {
+            problem(path, "'" + uri + "' is a project path, which the " + backend.configName() + " backend "
+                    + "cannot read; upload it and use s3://bucket/key" + (backend == Backend.KUBERNETES
+                            ? " or an http(s):// URL" : ""));
+            return;
+        }
+        Path resolved = directory.resolve(uri).normalize();
+        if (!Files.exists(resolved)) {
+            problem(path, "'" + uri + "' does not exist in " + directory + "; give a file or directory inside "
+                    + "the project, or an s3:// or http(s):// URI");
+        } else if (!resolved.startsWith(directory)) {
+            problem(path, "'" + uri + "' is outside the project directory; channels must be inside it so every "
+                    + "backend sees the same data");
+        }
+    }
+
+    private void sagemaker(TrainConfig train) {
+        TrainConfig.SageMaker s = train.sagemaker();
+        if (s.roleArn().isEmpty()) {
+            problem("train.sagemaker", "the sagemaker backend needs train.sagemaker.role_arn, the IAM role "
+                    + "SageMaker assumes (arn:aws:iam::<account>:role/<name>)");
+        }
+        if (s.maxWait().isPresent() && !s.spot()) {
+            problem("train.sagemaker.max_wait", "max_wait only applies to managed spot training; add spot: true "
+                    + "or remove max_wait");
+        }
+        if (s.spot() && s.maxWait().isPresent() && s.maxWait().get().compareTo(train.timeout()) < 0) {
+            problem("train.sagemaker.max_wait", "max_wait (" + Durations.format(s.maxWait().get())
+                    + ") must be at least train.timeout (" + Durations.format(train.timeout()) + ")");
+        }
+    }
+
+    private void tune(TuneConfig tune, TrainConfig train) {
+        List<String> metrics = train.metrics().stream().map(TrainConfig.Metric::name).toList();
+        String objective = tune.objectiveMetric();
+        if (objective != null && !metrics.contains(objective)) {
+            String near = YamlMap.closest(objective, metrics);
+            problem("tune.objective.metric", "metric '" + objective + "' is not defined in train.metrics"
+                    + (near != null ? " (did you mean '" + near + "'?)" : "") + "; "
+                    + (metrics.isEmpty() ? "add it to train.metrics with the regex that reads it from the log"
+                            : "defined: " + String.join(", ", metrics)));
+        }
+    }
+
+    private void gate(GateConfig gate, TrainConfig train) {
+        List<String> metrics = train.metrics().stream().map(TrainConfig.Metric::name).toList();
+        for (String name : gate.metrics().keySet()) {
+            String near = YamlMap.closest(name, metrics);
+            if (!metrics.contains(name) && near != null) {
+                problem("quality_gate.metrics." + name, "metric '" + name + "' is not defined in train.metrics; "
+                        + "did you mean '" + near + "'?");
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.jenkins.plugins.cd4ml.event;
+
+/** How a stage of the main job ended. */
+public enum StageStatus {
+    /** It ran and did its work. */
+    SUCCEEDED,
+    /** It ran and the work failed. */
+    FAILED,
+    /** The configuration does not ask for it. */
+    SKIPPED,
+    /** The configuration asks for it but this version of cd4ml cannot do it yet. */
+    NOT_AVAILABLE,
+    /** An earlier stage failed, so it did not run. */
+    NOT_RUN
+}

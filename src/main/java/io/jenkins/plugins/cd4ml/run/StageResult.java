@@ -1,0 +1,7 @@
+package io.jenkins.plugins.cd4ml.run;
+
+import io.jenkins.plugins.cd4ml.event.StageStatus;
+
+/** How one stage of the main job ended, with one line for humans. */
+public record StageResult(String name, StageStatus status, String summary) {
+}

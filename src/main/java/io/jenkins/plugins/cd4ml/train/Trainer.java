@@ -1,0 +1,201 @@
+package io.jenkins.plugins.cd4ml.train;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.model.ContentDigest;
+import io.jenkins.plugins.cd4ml.model.GitInfoReader;
+import io.jenkins.plugins.cd4ml.model.LocalModelStore;
+import io.jenkins.plugins.cd4ml.model.ModelArchive;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.model.ModelStore;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Trains a project's model on its backend and packages the result.
+ *
+ * <pre>{@code
+ * TrainingResult result = Trainer.forProject(config)
+ *         .withHyperparameters(Map.of("max_depth", "6"))
+ *         .withEvents(sink)
+ *         .call();
+ * }</pre>
+ *
+ * <p>Whatever the backend, the steps around it are the same: lay out the run directory, stage
+ * the channels, run, read metrics from the log and {@code metrics.json}, give the model a
+ * content-addressed version and a manifest, pack {@code model.tar.gz} and store it under
+ * {@code train.output}.
+ */
+public final class Trainer {
+
+    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC);
+
+    private final ProjectConfig config;
+    private TrainingBackend backend;
+    private final Map<String, String> hyperparameterOverrides = new LinkedHashMap<>();
+    private EventSink events = EventSink.NONE;
+    private Clock clock = Clock.systemUTC();
+    private Map<String, String> environment = System.getenv();
+
+    private Trainer(ProjectConfig config) {
+        this.config = config;
+    }
+
+    /** A trainer for a validated project, using the backend its configuration names. */
+    public static Trainer forProject(ProjectConfig config) {
+        return new Trainer(config);
+    }
+
+    /** Trains on this backend instead of the configured one. */
+    public Trainer withBackend(TrainingBackend backend) {
+        this.backend = backend;
+        return this;
+    }
+
+    /** Overrides (or adds) hyperparameters; values are text as the script receives them. */
+    public Trainer withHyperparameters(Map<String, String> overrides) {
+        hyperparameterOverrides.putAll(overrides);
+        return this;
+    }
+
+    /** Where progress and the script's output go. */
+    public Trainer withEvents(EventSink events) {
+        this.events = events;
+        return this;
+    }
+
+    /** The environment backends and {@code ${VAR}} use; the process environment by default. */
+    public Trainer withEnvironment(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+        return this;
+    }
+
+    Trainer withClock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    /**
+     * Runs the training to completion.
+     *
+     * @throws TrainingFailedException if the script or backend failed
+     * @throws io.jenkins.plugins.cd4ml.OperationStoppedException if the thread was interrupted
+     */
+    public TrainingResult call() {
+        TrainConfig train = config.train();
+        TrainingBackend chosen = backend != null ? backend
+                : TrainingBackends.create(train.backend(), config, environment);
+        Instant started = clock.instant();
+        String runId = newRunId(started);
+        Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());
+        hyperparameters.putAll(hyperparameterOverrides);
+        try {
+            RunDirectory dir = RunDirectory.create(config.directory().resolve(".cd4ml/runs").resolve(runId));
+            dir.writeConfig(hyperparameters, List.copyOf(train.channels().keySet()));
+            List<ModelManifest.DataInput> data = stageChannels(dir);
+            TrainingJob job = new TrainingJob(runId, config, dir, train.command(), hyperparameters, train.timeout());
+            MetricExtractor extractor = new MetricExtractor(train.metrics());
+            events.info("training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
+            BackendRun run;
+            try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8)) {
+                run = chosen.run(job, observing(extractor, log));
+            }
+            Map<String, Double> metrics = new LinkedHashMap<>(run.metrics());
+            metrics.putAll(extractor.values());
+            metrics.putAll(MetricsFile.read(dir.outputDataDir().resolve("metrics.json")));
+            return packageModel(runId, chosen, run, dir, data, hyperparameters, metrics, started);
+        } catch (IOException e) {
+            throw Cd4mlException.workFailed("training run " + runId + " could not use its files: " + e.getMessage(),
+                    "check free space and permissions under " + config.directory().resolve(".cd4ml"), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationStoppedException("training run " + runId + " while staging its input data");
+        }
+    }
+
+    private String newRunId(Instant started) {
+        String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        String prefix = config.name().length() > 40 ? config.name().substring(0, 40) : config.name();
+        return prefix + "-" + RUN_TIME.format(started) + "-" + suffix;
+    }
+
+    private List<ModelManifest.DataInput> stageChannels(RunDirectory dir) throws IOException, InterruptedException {
+        ChannelStager stager = new ChannelStager(config.directory());
+        List<ModelManifest.DataInput> data = new ArrayList<>();
+        for (Map.Entry<String, String> channel : config.train().channels().entrySet()) {
+            data.add(stager.stage(channel.getKey(), channel.getValue(), dir.channelDir(channel.getKey())));
+        }
+        return data;
+    }
+
+    /** Passes events on, reading metrics from and keeping a copy of the script's output. */
+    private EventSink observing(MetricExtractor extractor, BufferedWriter log) {
+        return event -> {
+            if (event instanceof Event.LogLine line && line.source().equals(TrainingBackend.LOG_SOURCE)) {
+                extractor.observe(line.line());
+                synchronized (log) {
+                    try {
+                        log.write(line.line());
+                        log.newLine();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+            events.accept(event);
+        };
+    }
+
+    private TrainingResult packageModel(String runId, TrainingBackend chosen, BackendRun run, RunDirectory dir,
+            List<ModelManifest.DataInput> data, Map<String, String> hyperparameters, Map<String, Double> metrics,
+            Instant started) throws IOException {
+        if (ContentDigest.regularFiles(dir.modelDir()).isEmpty()) {
+            throw new TrainingFailedException("training finished but wrote no model files to SM_MODEL_DIR ("
+                    + dir.modelDir() + ")", "save the model into the directory in $SM_MODEL_DIR "
+                    + "(/opt/ml/model in a container), e.g. joblib.dump(model, os.path.join(model_dir, "
+                    + "'model.joblib'))");
+        }
+        String digest = ContentDigest.sha256(dir.modelDir());
+        ModelManifest manifest = new ModelManifest(ModelManifest.SCHEMA, config.name(), digest.substring(0, 12),
+                "sha256:" + digest, clock.instant(), GitInfoReader.read(config.directory()), config.model().target(),
+                config.model().classes(), config.model().idField(), data, hyperparameters, metrics,
+                new ModelManifest.BackendInfo(chosen.name(), run.jobId()), runId);
+        Path archive = dir.root().resolve("model.tar.gz");
+        ModelArchive.write(dir.modelDir(), manifest, archive);
+        Json.mapper().writeValue(dir.root().resolve(ModelManifest.FILE_NAME).toFile(), manifest);
+        String uri = modelStore().store(archive, manifest);
+        events.info("model " + manifest.version() + " stored at " + uri);
+        return new TrainingResult(runId, chosen.name(), run.jobId(), uri, manifest.version(), manifest, metrics,
+                Duration.between(started, clock.instant()).toMillis() / 1000.0, run.logLocation(),
+                dir.root().toString());
+    }
+
+    private ModelStore modelStore() {
+        String output = config.train().output();
+        if (output.startsWith("s3://")) {
+            throw Cd4mlException.badInput("train.output is " + output + ", but this version of cd4ml cannot store "
+                    + "models in S3 yet", "set train.output to a project path such as .cd4ml/models");
+        }
+        return new LocalModelStore(config.resolve(output));
+    }
+}

@@ -1,0 +1,31 @@
+package io.jenkins.plugins.cd4ml.train;
+
+import io.jenkins.plugins.cd4ml.event.EventSink;
+
+/**
+ * Runs a training script somewhere: this machine, a container, a Kubernetes Job, SageMaker.
+ *
+ * <p>Every backend honours the SageMaker training-container contract, so one {@code train.py}
+ * runs unchanged on all of them. A backend runs the job and leaves the model files in
+ * {@link RunDirectory#modelDir()} and the output in {@link RunDirectory#outputDir()} (downloading
+ * them if it trained remotely); packaging and storing the model is common work done by
+ * {@link Trainer}. When the calling thread is interrupted, a backend stops what it started
+ * (process, container, Job, training job) before throwing
+ * {@link io.jenkins.plugins.cd4ml.OperationStoppedException}.
+ */
+public interface TrainingBackend {
+
+    /** The backend's configuration name, such as {@code local}. */
+    String name();
+
+    /**
+     * Runs the job to completion, streaming its output as {@code LogLine} events with source
+     * {@link #LOG_SOURCE}.
+     *
+     * @throws TrainingFailedException if the script failed
+     */
+    BackendRun run(TrainingJob job, EventSink events);
+
+    /** The source name of training output lines. */
+    String LOG_SOURCE = "train";
+}

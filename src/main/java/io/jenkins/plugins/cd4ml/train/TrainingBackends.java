@@ -1,0 +1,29 @@
+package io.jenkins.plugins.cd4ml.train;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
+import io.jenkins.plugins.cd4ml.train.local.LocalTrainingBackend;
+import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
+import java.util.Map;
+
+/** Creates the training backend a project asks for, with production clients. */
+public final class TrainingBackends {
+
+    private TrainingBackends() {
+    }
+
+    /**
+     * The backend for {@code backend}, configured from the project and the environment.
+     *
+     * @throws Cd4mlException if this version cannot train on that backend yet
+     */
+    public static TrainingBackend create(Backend backend, ProjectConfig config, Map<String, String> environment) {
+        if (backend == Backend.LOCAL) {
+            return new LocalTrainingBackend(PythonInterpreter.resolve(config.train().python(), environment),
+                    environment);
+        }
+        throw Cd4mlException.badInput("the " + backend.configName() + " training backend is not available in this "
+                + "version of cd4ml", "use --backend local (or train.backend: local) for now");
+    }
+}
