@@ -1,5 +1,8 @@
 package io.jenkins.plugins.cd4ml.event;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
 /** How a stage of the main job ended. */
 public enum StageStatus {
     /** It ran and did its work. */
@@ -11,5 +14,11 @@ public enum StageStatus {
     /** The configuration asks for it but this version of cd4ml cannot do it yet. */
     NOT_AVAILABLE,
     /** An earlier stage failed, so it did not run. */
-    NOT_RUN
+    NOT_RUN;
+
+    /** The lowercase name used in JSON results, such as {@code not_available}. */
+    @JsonValue
+    public String jsonName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -1,0 +1,178 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cd4ml command line: exit codes, human and JSON output, error messages. */
+class CliTest {
+
+    /** The outcome of one invocation. */
+    record Outcome(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            return Json.mapper().readTree(out);
+        }
+    }
+
+    static Outcome cd4ml(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void python() {
+        TestProjects.requirePythonMl();
+    }
+
+    @Nested
+    class Usage {
+
+        @Test
+        void withoutACommandPrintsUsageAndExitsTwo() {
+            Outcome o = cd4ml();
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("Usage: cd4ml", "validate", "train", "run");
+        }
+
+        @Test
+        void anUnknownOptionNamesItAndPointsAtHelp() {
+            Outcome o = cd4ml("train", "--bogus");
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("Unknown option: '--bogus'", "Run 'cd4ml train --help' for usage.");
+        }
+
+        @Test
+        void anUnknownBackendListsTheAllowedOnes() {
+            Outcome o = cd4ml("train", "--backend", "azure");
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("'azure' is not a backend; expected one of local, docker, kubernetes, "
+                    + "sagemaker");
+        }
+
+        @Test
+        void aBackendThisVersionCannotUseIsAUsageErrorNotACrash(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "image: python:3.11-slim");
+            Outcome o = cd4ml("train", tmp.toString(), "--backend", "docker");
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("the docker training backend is not available in this version of cd4ml")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Nested
+    class Validate {
+
+        @Test
+        void acceptsTheExample() {
+            Outcome o = cd4ml("validate", TestProjects.repository().resolve("examples/iris").toString());
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).startsWith("config.yaml is valid: project iris-classifier, local training");
+        }
+
+        @Test
+        void printsOneJsonDocument() throws Exception {
+            Outcome o = cd4ml("validate", "--json", TestProjects.repository().resolve("examples/iris").toString());
+            assertThat(o.exitCode()).isZero();
+            JsonNode json = o.json();
+            assertThat(json.get("status").asText()).isEqualTo("valid");
+            assertThat(json.get("project").asText()).isEqualTo("iris-classifier");
+            assertThat(json.get("features").size()).isEqualTo(4);
+        }
+
+        @Test
+        void reportsEveryProblemWithPositionAndExitsTwo(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, "print(1)\n", "timeout: 1 hour\nbackend: lokal");
+            Outcome o = cd4ml("validate", tmp.toString(), "--json");
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("2 problems in the configuration",
+                    "config.yaml:11:12: train.timeout: '1 hour' is not a duration",
+                    "config.yaml:12:12: train.backend: 'lokal' is not allowed; expected one of local, docker, "
+                            + "kubernetes, sagemaker (did you mean 'local'?)")
+                    .doesNotContain("\tat ", "Exception");
+            JsonNode problems = o.json().get("error").get("problems");
+            assertThat(problems.size()).isEqualTo(2);
+            assertThat(problems.get(0).get("line").asInt()).isEqualTo(11);
+            assertThat(problems.get(0).get("column").asInt()).isEqualTo(12);
+            assertThat(problems.get(0).get("setting").asText()).isEqualTo("train.timeout");
+        }
+
+        @Test
+        void showsAStackTraceOnlyWhenAsked(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "timeout: soon");
+            assertThat(cd4ml("validate", tmp.toString()).err()).doesNotContain("\tat ");
+            assertThat(cd4ml("validate", tmp.toString(), "--stacktrace").err()).contains("\tat ");
+        }
+    }
+
+    @Nested
+    class Train {
+
+        @Test
+        void printsTheResultAsJsonAndProgressOnStderr(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, """
+                    import os
+                    open(os.path.join(os.environ["SM_MODEL_DIR"], "m.txt"), "w").write("m")
+                    print("accuracy=0.91")
+                    """, "");
+            Outcome o = cd4ml("train", tmp.toString(), "--json", "-p", "depth=9");
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            JsonNode json = o.json();
+            assertThat(json.get("model_version").asText()).matches("[0-9a-f]{12}");
+            assertThat(json.get("metrics").get("accuracy").asDouble()).isEqualTo(0.91);
+            assertThat(json.get("manifest").get("hyperparameters").get("depth").asText()).isEqualTo("9");
+            assertThat(json.get("backend").asText()).isEqualTo("local");
+            assertThat(o.err()).contains("  | accuracy=0.91");
+        }
+
+        @Test
+        void aFailedScriptExitsOneWithItsFailureText(@TempDir Path tmp) {
+            TestProjects.project(tmp, """
+                    import os, sys
+                    open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("bad data in row 7")
+                    sys.exit(1)
+                    """, "");
+            Outcome o = cd4ml("train", tmp.toString());
+            assertThat(o.exitCode()).isEqualTo(1);
+            assertThat(o.err()).contains("error: training failed with exit code 1: bad data in row 7")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Nested
+    class Run {
+
+        @Test
+        void trainsTheExampleAndReportsStagesNotYetAvailable(@TempDir Path tmp) {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            Outcome o = cd4ml("run", project.toString());
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
+                    .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
+                    .containsPattern("tune +not available")
+                    .containsPattern("model version +[0-9a-f]{12}");
+        }
+
+        @Test
+        void aFailedTrainingFailsTheJobAndListsTheStagesNotRun(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, "import sys\nsys.exit(4)\n", "");
+            Outcome o = cd4ml("run", tmp.toString(), "--json");
+            assertThat(o.exitCode()).isEqualTo(1);
+            JsonNode json = o.json();
+            assertThat(json.get("status").asText()).isEqualTo("failed");
+            assertThat(json.get("stages").get(1).get("status").asText()).isEqualTo("failed");
+            assertThat(json.get("stages").get(2).get("status").asText()).isEqualTo("not_run");
+            assertThat(json.get("error").asText()).contains("exit code 4");
+        }
+    }
+}

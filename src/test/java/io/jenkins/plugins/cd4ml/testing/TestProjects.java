@@ -1,0 +1,94 @@
+package io.jenkins.plugins.cd4ml.testing;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Builds small real projects in a temporary directory, and finds the repository's own files. */
+public final class TestProjects {
+
+    public static final String PYTHON = "/usr/bin/python3";
+
+    private TestProjects() {
+    }
+
+    /** The repository root (set by surefire; the working directory otherwise). */
+    public static Path repository() {
+        return Path.of(System.getProperty("cd4ml.repo", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    /**
+     * A minimal valid project whose training script is {@code trainPy}, with one float feature,
+     * one CSV channel and an {@code accuracy} metric.
+     */
+    public static Path project(Path dir, String trainPy, String extraTrainConfig) {
+        write(dir.resolve("config.yaml"), """
+                version: 1
+                project:
+                  name: demo
+                model:
+                  target: y
+                train:
+                  channels: {train: data/d.csv}
+                  hyperparameters: {alpha: 0.5, depth: 3, flag: true}
+                  metrics:
+                    - {name: accuracy, regex: 'accuracy=([0-9.]+)'}
+                """ + extraTrainConfig.indent(2));
+        write(dir.resolve("features.yaml"), "features:\n  - {name: x, type: float}\n");
+        write(dir.resolve("data/d.csv"), "x,y\n1,0\n2,1\n");
+        write(dir.resolve("train.py"), trainPy);
+        return dir;
+    }
+
+    /** Copies a directory of the repository (such as examples/iris) into {@code target}. */
+    public static Path copyOf(String repositoryPath, Path target) {
+        Path source = repository().resolve(repositoryPath);
+        try (Stream<Path> walk = Files.walk(source)) {
+            for (Path p : walk.filter(p -> !p.toString().contains("/.cd4ml")).toList()) {
+                Path t = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return target;
+    }
+
+    public static void write(Path file, String content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Fails with install instructions unless Debian's Python has the ML packages. */
+    public static void requirePythonMl() {
+        String probe = "import sklearn, pandas, joblib";
+        try {
+            Process p = new ProcessBuilder(PYTHON, "-c", probe).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                fail("this test trains a real scikit-learn model with " + PYTHON + ", which cannot '" + probe
+                        + "':\n" + out + "\nInstall the packages: apt-get install python3-sklearn python3-pandas "
+                        + "python3-joblib (scripts/test does this for you)");
+            }
+        } catch (IOException e) {
+            fail(PYTHON + " is missing; install it with apt-get install python3 (scripts/test does this for you)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+}
