@@ -38,6 +38,11 @@ public final class ContentDigest {
         }
     }
 
+    /** Hex SHA-256 of a text (UTF-8). */
+    public static String sha256(String text) {
+        return HexFormat.of().formatHex(newDigest().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** The regular files under a directory, sorted by relative path. */
     public static List<Path> regularFiles(Path directory) throws IOException {
         try (Stream<Path> walk = Files.walk(directory)) {

@@ -3,6 +3,8 @@ package io.jenkins.plugins.cd4ml.train;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.storage.S3Location;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Puts each input channel's data into the run's {@code input/data/<channel>/} and records its
@@ -23,10 +27,12 @@ import java.time.Duration;
 final class ChannelStager {
 
     private final Path projectDir;
+    private final Supplier<S3Transfers> s3;
     private final HttpClient http;
 
-    ChannelStager(Path projectDir) {
+    ChannelStager(Path projectDir, Supplier<S3Transfers> s3) {
         this.projectDir = projectDir;
+        this.s3 = s3;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(30)).build();
     }
@@ -34,9 +40,7 @@ final class ChannelStager {
     ModelManifest.DataInput stage(String channel, String uri, Path target) throws IOException, InterruptedException {
         Files.createDirectories(target);
         if (uri.startsWith("s3://")) {
-            throw Cd4mlException.badInput("channel '" + channel + "' reads " + uri + ", but this version of cd4ml "
-                    + "cannot read S3 channels yet", "copy the data into the project and use its path, or use an "
-                    + "http(s):// URL");
+            s3.get().download(S3Location.parse(uri), target);
         } else if (uri.startsWith("http://") || uri.startsWith("https://")) {
             download(channel, URI.create(uri), target);
         } else {
@@ -50,6 +54,21 @@ final class ChannelStager {
             }
         }
         return new ModelManifest.DataInput(channel, uri, ContentDigest.sha256(target));
+    }
+
+    /**
+     * Describes a channel that a remote backend reads itself, without downloading it: for S3 the
+     * hash covers object keys and ETags, for other URIs it is empty.
+     */
+    ModelManifest.DataInput describeRemote(String channel, String uri) {
+        if (!uri.startsWith("s3://")) {
+            return new ModelManifest.DataInput(channel, uri, "");
+        }
+        StringBuilder listing = new StringBuilder();
+        for (S3Object object : s3.get().list(S3Location.parse(uri))) {
+            listing.append(object.key()).append('\0').append(object.eTag()).append('\n');
+        }
+        return new ModelManifest.DataInput(channel, uri, ContentDigest.sha256(listing.toString()));
     }
 
     private static void place(Path source, Path target) throws IOException {

@@ -13,6 +13,10 @@ import io.jenkins.plugins.cd4ml.model.LocalModelStore;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.model.ModelStore;
+import io.jenkins.plugins.cd4ml.storage.S3Clients;
+import io.jenkins.plugins.cd4ml.storage.S3Location;
+import io.jenkins.plugins.cd4ml.storage.S3ModelStore;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Trains a project's model on its backend and packages the result.
@@ -56,6 +61,8 @@ public final class Trainer {
     private EventSink events = EventSink.NONE;
     private Clock clock = Clock.systemUTC();
     private Map<String, String> environment = System.getenv();
+    private S3Client s3Client;
+    private S3Transfers s3;
 
     private Trainer(ProjectConfig config) {
         this.config = config;
@@ -90,6 +97,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Uses this S3 client for S3 channels and outputs instead of one from the AWS default chain. */
+    public Trainer withS3(S3Client client) {
+        this.s3Client = client;
+        return this;
+    }
+
     Trainer withClock(Clock clock) {
         this.clock = clock;
         return this;
@@ -112,7 +125,7 @@ public final class Trainer {
         try {
             RunDirectory dir = RunDirectory.create(config.directory().resolve(".cd4ml/runs").resolve(runId));
             dir.writeConfig(hyperparameters, List.copyOf(train.channels().keySet()));
-            List<ModelManifest.DataInput> data = stageChannels(dir);
+            List<ModelManifest.DataInput> data = stageChannels(dir, chosen.readsLocalChannels());
             TrainingJob job = new TrainingJob(runId, config, dir, train.command(), hyperparameters, train.timeout());
             MetricExtractor extractor = new MetricExtractor(train.metrics());
             events.info("training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
@@ -139,13 +152,29 @@ public final class Trainer {
         return prefix + "-" + RUN_TIME.format(started) + "-" + suffix;
     }
 
-    private List<ModelManifest.DataInput> stageChannels(RunDirectory dir) throws IOException, InterruptedException {
-        ChannelStager stager = new ChannelStager(config.directory());
+    private List<ModelManifest.DataInput> stageChannels(RunDirectory dir, boolean local)
+            throws IOException, InterruptedException {
+        ChannelStager stager = new ChannelStager(config.directory(), this::s3);
         List<ModelManifest.DataInput> data = new ArrayList<>();
         for (Map.Entry<String, String> channel : config.train().channels().entrySet()) {
-            data.add(stager.stage(channel.getKey(), channel.getValue(), dir.channelDir(channel.getKey())));
+            if (local) {
+                events.info("staging channel " + channel.getKey() + " from " + channel.getValue());
+                data.add(stager.stage(channel.getKey(), channel.getValue(), dir.channelDir(channel.getKey())));
+            } else {
+                data.add(stager.describeRemote(channel.getKey(), channel.getValue()));
+            }
         }
         return data;
+    }
+
+    /** S3 access, created on first use so projects without S3 never touch AWS configuration. */
+    private synchronized S3Transfers s3() {
+        if (s3 == null) {
+            S3Client client = s3Client != null ? s3Client : S3Clients.create(environment,
+                    config.train().sagemaker().region());
+            s3 = new S3Transfers(client);
+        }
+        return s3;
     }
 
     /** Passes events on, reading metrics from and keeping a copy of the script's output. */
@@ -193,8 +222,7 @@ public final class Trainer {
     private ModelStore modelStore() {
         String output = config.train().output();
         if (output.startsWith("s3://")) {
-            throw Cd4mlException.badInput("train.output is " + output + ", but this version of cd4ml cannot store "
-                    + "models in S3 yet", "set train.output to a project path such as .cd4ml/models");
+            return new S3ModelStore(s3(), S3Location.parse(output));
         }
         return new LocalModelStore(config.resolve(output));
     }

@@ -26,6 +26,14 @@ public interface TrainingBackend {
      */
     BackendRun run(TrainingJob job, EventSink events);
 
+    /**
+     * True if the script reads its channels from this machine's run directory (so the trainer
+     * stages them there); false for backends that read {@code s3://} data where they run.
+     */
+    default boolean readsLocalChannels() {
+        return true;
+    }
+
     /** The source name of training output lines. */
     String LOG_SOURCE = "train";
 }
