@@ -42,6 +42,15 @@ final class CommonOptions {
     }
 
     /** A loader for the chosen project and configuration file. */
+    ConfigLoader loader(TrainingOptions training) {
+        ConfigLoader loader = loader(training.backend);
+        if (training.image != null) {
+            loader.withTrainImage(training.image);
+        }
+        return loader;
+    }
+
+    /** A loader for the chosen project and configuration file. */
     ConfigLoader loader(TrainConfig.Backend backendOverride) {
         ConfigLoader loader = ConfigLoader.forProject(project);
         if (config != null) {

@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         Console console = common.console();
         console.accept(new Event.StageStarted("validate", "checking the configuration"));
-        ProjectConfig config = common.loader(training.backend).load();
+        ProjectConfig config = common.loader(training).load();
         RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {

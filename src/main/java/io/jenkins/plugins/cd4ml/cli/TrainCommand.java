@@ -31,7 +31,7 @@ final class TrainCommand implements Callable<Integer>, HasCommonOptions {
 
     @Override
     public Integer call() {
-        ProjectConfig config = common.loader(training.backend).load();
+        ProjectConfig config = common.loader(training).load();
         Console console = common.console();
         TrainingResult result = training.apply(Trainer.forProject(config).withEvents(console)).call();
         console.result(result, summary(config, result));

@@ -16,6 +16,10 @@ final class TrainingOptions {
             description = "Train here instead of train.backend: local, docker, kubernetes or sagemaker.")
     TrainConfig.Backend backend;
 
+    @Option(names = "--image", paramLabel = "IMAGE",
+            description = "Train in this container image instead of train.image (docker, kubernetes, sagemaker).")
+    String image;
+
     @Option(names = {"-p", "--hyperparameter"}, paramLabel = "NAME=VALUE",
             description = "Override a hyperparameter (repeatable), e.g. -p max_depth=6.")
     Map<String, String> hyperparameters = new LinkedHashMap<>();

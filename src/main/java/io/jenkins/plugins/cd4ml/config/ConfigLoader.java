@@ -28,6 +28,7 @@ public final class ConfigLoader {
     private Path configFile;
     private Map<String, String> environment = System.getenv();
     private TrainConfig.Backend backendOverride;
+    private String imageOverride;
 
     private ConfigLoader(Path directory) {
         this.directory = directory.toAbsolutePath().normalize();
@@ -54,6 +55,12 @@ public final class ConfigLoader {
     /** Trains on this backend instead of {@code train.backend}; its rules are checked too. */
     public ConfigLoader withBackend(TrainConfig.Backend backend) {
         this.backendOverride = backend;
+        return this;
+    }
+
+    /** Trains with this image instead of {@code train.image}. */
+    public ConfigLoader withTrainImage(String image) {
+        this.imageOverride = image;
         return this;
     }
 
@@ -85,7 +92,7 @@ public final class ConfigLoader {
             schedule = CronSpec.check(project, "schedule");
         }
         ModelConfig model = ModelReader.read(map, directory);
-        TrainConfig train = TrainReader.read(map, backendOverride);
+        TrainConfig train = TrainReader.read(map, backendOverride, imageOverride);
         TuneConfig tune = TuneGateReader.tune(map);
         GateConfig gate = TuneGateReader.gate(map);
         ServeConfig serve = ServeReader.read(map);

@@ -25,7 +25,7 @@ final class TrainReader {
     private TrainReader() {
     }
 
-    static TrainConfig read(YamlMap root, Backend override) {
+    static TrainConfig read(YamlMap root, Backend override, String imageOverride) {
         YamlMap train = root.map("train", KEYS);
         if (train == null) {
             if (!root.has("train")) {
@@ -58,7 +58,7 @@ final class TrainReader {
                 backend,
                 Optional.ofNullable(entrypoint),
                 List.copyOf(effectiveCommand),
-                Optional.ofNullable(train.string("image")),
+                Optional.ofNullable(imageOverride != null ? imageOverride : train.string("image")),
                 channels,
                 output,
                 hyperparameters(train),
