@@ -1,7 +1,6 @@
 package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
-import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -43,7 +42,10 @@ final class CommonOptions {
 
     /** A loader for the chosen project and configuration file. */
     ConfigLoader loader(TrainingOptions training) {
-        ConfigLoader loader = loader(training.backend);
+        ConfigLoader loader = loader();
+        if (training.backend != null) {
+            loader.withBackend(training.backend);
+        }
         if (training.image != null) {
             loader.withTrainImage(training.image);
         }
@@ -51,13 +53,10 @@ final class CommonOptions {
     }
 
     /** A loader for the chosen project and configuration file. */
-    ConfigLoader loader(TrainConfig.Backend backendOverride) {
+    ConfigLoader loader() {
         ConfigLoader loader = ConfigLoader.forProject(project);
         if (config != null) {
             loader.withConfigFile(config);
-        }
-        if (backendOverride != null) {
-            loader.withBackend(backendOverride);
         }
         return loader;
     }

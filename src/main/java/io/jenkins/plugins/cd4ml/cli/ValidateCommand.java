@@ -25,7 +25,7 @@ final class ValidateCommand implements Callable<Integer>, HasCommonOptions {
 
     @Override
     public Integer call() {
-        ProjectConfig config = common.loader(null).load();
+        ProjectConfig config = common.loader().load();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("status", "valid");
         result.put("project", config.name());
