@@ -85,7 +85,11 @@ public final class ConfigLoader {
             map.missing("project", "add 'project: {name: my-model}'");
         } else if (project != null) {
             name = project.requiredString("name", Patterns.DNS_LABEL_RULE);
-            if (name != null && !Patterns.DNS_LABEL.matcher(name).matches()) {
+            if (name != null && name.length() > 63) {
+                project.problem("name", "'" + name + "' is " + name.length() + " characters; "
+                        + Patterns.DNS_LABEL_RULE);
+                name = null;
+            } else if (name != null && !Patterns.DNS_LABEL.matcher(name).matches()) {
                 project.problem("name", "'" + name + "' is not a valid project name; " + Patterns.DNS_LABEL_RULE);
                 name = null;
             }

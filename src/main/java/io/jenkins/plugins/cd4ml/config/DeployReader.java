@@ -25,15 +25,20 @@ final class DeployReader {
         }
         String target = Optional.ofNullable(deploy.choice("target", List.of("helm", "local"))).orElse("helm");
         Integer replicas = deploy.integer("replicas", 0, 1000);
-        Map<String, DeployConfig.Environment> environments = deploy.entriesOf("environments", (name, node) -> {
-            String path = deploy.child("environments") + "." + name;
-            if (!Patterns.DNS_LABEL.matcher(name).matches()) {
-                deploy.file().problem(deploy.file().position(node), path, "environment name '" + name
-                        + "' is not valid; " + Patterns.DNS_LABEL_RULE);
-            }
-            YamlMap env = deploy.asMap(node, path, ENVIRONMENT_KEYS);
-            return env == null ? null : environment(env);
-        });
+        Map<String, DeployConfig.Environment> environments = deploy.entriesOf("environments", true,
+                (owner, name, node) -> {
+                    String path = deploy.child("environments") + "." + name;
+                    if (!Patterns.DNS_LABEL.matcher(name).matches()) {
+                        owner.keyProblem(name, "environment name '" + name + "' is not valid; "
+                                + Patterns.DNS_LABEL_RULE);
+                    }
+                    if (node == null) { // an environment that changes nothing inherits everything
+                        return new DeployConfig.Environment(Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
+                    }
+                    YamlMap env = deploy.asMap(node, path, ENVIRONMENT_KEYS);
+                    return env == null ? null : environment(env);
+                });
         String release = release(deploy);
         return new DeployConfig(target, Optional.ofNullable(namespace(deploy)),
                 release == null ? projectName : release, replicas == null ? 1 : replicas,

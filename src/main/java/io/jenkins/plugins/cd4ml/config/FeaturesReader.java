@@ -101,7 +101,7 @@ final class FeaturesReader {
             }
         }
         if (min != null && max != null && min > max) {
-            f.problem("max", "max (" + max + ") is below min (" + min + ")");
+            f.problem("max", "max (" + YamlMap.show(max) + ") is below min (" + YamlMap.show(min) + ")");
         }
         if (enumValues != null && enumValues.isEmpty()) {
             f.problem("enum", "must list at least one allowed value");
@@ -130,7 +130,8 @@ final class FeaturesReader {
             case STR -> true;
         };
         if (!fits) {
-            f.problem("example", "example " + example + " is not a " + type.configName());
+            f.problem("example", "example " + (example instanceof String ? "'" + example + "'" : example)
+                    + " is not a " + type.configName());
         } else if (example instanceof Number n && (min != null && n.doubleValue() < min
                 || max != null && n.doubleValue() > max)) {
             f.problem("example", "example " + example + " is outside min/max");

@@ -35,17 +35,23 @@ final class Interpolation {
         }
         Matcher m = REFERENCE.matcher(text);
         StringBuilder out = new StringBuilder();
+        int literalStart = 0;
         while (m.find()) {
-            String replacement;
-            if (m.group(1) == null) {
-                replacement = "$";
-            } else {
-                replacement = resolve(m.group(1));
-            }
+            checkClosed(text, text.substring(literalStart, m.start()));
+            String replacement = m.group(1) == null ? "$" : resolve(m.group(1));
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+            literalStart = m.end();
         }
+        checkClosed(text, text.substring(literalStart));
         m.appendTail(out);
         return out.toString();
+    }
+
+    private static void checkClosed(String text, String literal) throws UnresolvedException {
+        if (literal.contains("${")) {
+            throw new UnresolvedException("'" + text + "' has an unclosed '${'; use ${NAME} or ${NAME:-default}, "
+                    + "or $$ for a literal '$'");
+        }
     }
 
     private String resolve(String reference) throws UnresolvedException {

@@ -44,6 +44,11 @@ final class ProjectChecks {
         file.problem(sources.of(path), path, message);
     }
 
+    private void keyProblem(String path, String message) {
+        Position key = file.keyPosition(path);
+        file.problem(key != null ? key : sources.of(path), path, message);
+    }
+
     private void model(ModelConfig model, Features features) {
         if (!Files.isRegularFile(model.features())) {
             problem("model.features", "file " + directory.relativize(model.features()) + " does not exist in "
@@ -99,18 +104,18 @@ final class ProjectChecks {
             return;
         }
         Path resolved = directory.resolve(uri).normalize();
-        if (!Files.exists(resolved)) {
-            problem(path, "'" + uri + "' does not exist in " + directory + "; give a file or directory inside "
-                    + "the project, or an s3:// or http(s):// URI");
-        } else if (!resolved.startsWith(directory)) {
+        if (!resolved.startsWith(directory)) {
             problem(path, "'" + uri + "' is outside the project directory; channels must be inside it so every "
                     + "backend sees the same data");
+        } else if (!Files.exists(resolved)) {
+            problem(path, "'" + uri + "' does not exist in " + directory + "; give a file or directory inside "
+                    + "the project, or an s3:// or http(s):// URI");
         }
     }
 
     private void sagemaker(TrainConfig train) {
         TrainConfig.SageMaker s = train.sagemaker();
-        if (s.roleArn().isEmpty()) {
+        if (s.roleArn().isEmpty() && sources.find("train.sagemaker.role_arn").isEmpty()) {
             problem("train.sagemaker", "the sagemaker backend needs train.sagemaker.role_arn, the IAM role "
                     + "SageMaker assumes (arn:aws:iam::<account>:role/<name>)");
         }
@@ -141,7 +146,7 @@ final class ProjectChecks {
         for (String name : gate.metrics().keySet()) {
             String near = YamlMap.closest(name, metrics);
             if (!metrics.contains(name) && near != null) {
-                problem("quality_gate.metrics." + name, "metric '" + name + "' is not defined in train.metrics; "
+                keyProblem("quality_gate.metrics." + name, "metric '" + name + "' is not defined in train.metrics; "
                         + "did you mean '" + near + "'?");
             }
         }

@@ -24,8 +24,10 @@ final class Quantities {
             return null;
         }
         if (!Patterns.QUANTITY.matcher(text).matches() || text.endsWith("m")) {
-            String hint = text.matches("[0-9.]+(gb|GB|mb|MB|Gb|Mb|g|mi|gi)") ? " (Kubernetes spells it "
-                    + text.replaceAll("(?i)gb|g|gi", "Gi").replaceAll("(?i)mb|mi", "Mi") + ")" : "";
+            String hint = text.matches("(?i)[0-9.]+(gb|gi|g)") ? " (Kubernetes spells it "
+                    + text.replaceAll("(?i)(gb|gi|g)$", "Gi") + ")"
+                    : text.matches("(?i)[0-9.]+(mb|mi)") ? " (Kubernetes spells it "
+                    + text.replaceAll("(?i)(mb|mi)$", "Mi") + ")" : "";
             map.problem(key, "'" + text + "' is not a memory quantity; " + Patterns.MEMORY_RULE + hint);
             return null;
         }

@@ -47,8 +47,8 @@ final class ServeReader {
         String repository = image.requiredString("repository", Patterns.IMAGE_REPOSITORY_RULE);
         if (repository != null && !Patterns.IMAGE_REPOSITORY.matcher(repository).matches()) {
             image.problem("repository", "'" + repository + "' is not a valid image repository; "
-                    + Patterns.IMAGE_REPOSITORY_RULE + (repository.contains(":") && !repository.contains("/")
-                            ? " (put the tag in serve.image.tag)" : ""));
+                    + Patterns.IMAGE_REPOSITORY_RULE + (repository.substring(repository.lastIndexOf('/') + 1)
+                            .contains(":") ? " (put the tag in serve.image.tag)" : ""));
         }
         String tag = Optional.ofNullable(image.string("tag")).orElse("{model_version}");
         checkTag(image, tag);

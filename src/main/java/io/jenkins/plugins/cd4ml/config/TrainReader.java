@@ -71,10 +71,10 @@ final class TrainReader {
     }
 
     private static Map<String, String> channels(YamlMap train) {
-        Map<String, String> channels = train.entriesOf("channels", (name, node) -> {
+        Map<String, String> channels = train.entriesOf("channels", false, (owner, name, node) -> {
             String path = train.child("channels") + "." + name;
             if (!Patterns.CHANNEL.matcher(name).matches()) {
-                train.file().problem(train.file().position(node), path, "channel name '" + name + "' is not valid; "
+                owner.keyProblem(name, "channel name '" + name + "' is not valid; "
                         + "use at most 64 letters, digits, '.', '-' or '_'");
             }
             String uri = train.scalarText(node, path, "a URI or path");
@@ -95,20 +95,21 @@ final class TrainReader {
 
     private static Map<String, String> hyperparameters(YamlMap train) {
         Map<String, String> out = new LinkedHashMap<>();
-        Map<String, Object> plain = train.plainMap("hyperparameters");
-        if (plain == null) {
-            return out;
-        }
-        for (Map.Entry<String, Object> e : plain.entrySet()) {
-            String text = HyperparameterText.of(e.getValue());
-            if (e.getValue() == null) {
-                train.problem("hyperparameters", "hyperparameter '" + e.getKey() + "' has no value");
-            } else if (e.getKey().length() > 256 || text.length() > 2500) {
-                train.problem("hyperparameters", "hyperparameter '" + e.getKey() + "' is too long; names may have "
-                        + "256 and values 2500 characters (the SageMaker limits)");
-            } else {
-                out.put(e.getKey(), text);
+        Map<String, String> read = train.entriesOf("hyperparameters", true, (owner, name, node) -> {
+            if (node == null) {
+                owner.keyProblem(name, "hyperparameter '" + name + "' has no value");
+                return null;
             }
+            String text = HyperparameterText.of(PlainValues.of(node, owner.child(name), owner.file()));
+            if (name.length() > 256 || text.length() > 2500) {
+                owner.keyProblem(name, "hyperparameter '" + name + "' is too long; names may have 256 and values "
+                        + "2500 characters (the SageMaker limits)");
+                return null;
+            }
+            return text;
+        });
+        if (read != null) {
+            out.putAll(read);
         }
         return out;
     }
@@ -176,17 +177,23 @@ final class TrainReader {
         }
         String namespace = k.matching("namespace", Patterns.DNS_LABEL, Patterns.DNS_LABEL_RULE);
         String serviceAccount = k.matching("service_account", Patterns.DNS_LABEL, Patterns.DNS_LABEL_RULE);
-        Map<String, String> env = orEmpty(k.stringMap("env"));
-        for (String name : env.keySet()) {
+        Map<String, String> env = orEmpty(k.entriesOf("env", false, (owner, name, node) -> {
             if (!Patterns.ENV_NAME.matcher(name).matches()) {
-                k.problem("env", "'" + name + "' is not a valid environment variable name; use letters, digits and _");
+                owner.keyProblem(name, "'" + name + "' is not a valid environment variable name; use letters, "
+                        + "digits and _");
             }
-        }
-        List<String> secrets = orEmpty(k.stringList("secrets"));
-        for (String secret : secrets) {
-            if (!secret.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
-                k.problem("secrets", "'" + secret + "' is not a valid Kubernetes Secret name; use lowercase "
-                        + "letters, digits, '-' and '.'");
+            return owner.scalarText(node, owner.child(name), "a text value");
+        }));
+        List<String> secrets = new ArrayList<>();
+        List<Node> secretNodes = k.list("secrets");
+        for (int i = 0; secretNodes != null && i < secretNodes.size(); i++) {
+            String path = k.child("secrets") + "[" + i + "]";
+            String secret = k.scalarText(secretNodes.get(i), path, "a Secret name");
+            if (secret != null && !secret.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+                k.file().problem(k.file().position(secretNodes.get(i)), path, "'" + secret + "' is not a valid "
+                        + "Kubernetes Secret name; use lowercase letters, digits, '-' and '.'");
+            } else if (secret != null) {
+                secrets.add(secret);
             }
         }
         return new TrainConfig.Kubernetes(Optional.ofNullable(namespace), Optional.ofNullable(serviceAccount),

@@ -102,18 +102,18 @@ final class TuneGateReader {
             p.missing("max", "give the upper bound");
         }
         if (min != null && max != null && min >= max) {
-            p.problem("max", "max (" + max + ") must be greater than min (" + min + ")");
+            p.problem("max", "max (" + YamlMap.show(max) + ") must be greater than min (" + YamlMap.show(min) + ")");
         }
         if (type.equals("int")) {
             for (String key : List.of("min", "max")) {
                 Double v = key.equals("min") ? min : max;
                 if (v != null && v != Math.rint(v)) {
-                    p.problem(key, v + " is not a whole number; an int parameter needs whole bounds");
+                    p.problem(key, YamlMap.show(v) + " is not a whole number; an int parameter needs whole bounds");
                 }
             }
         }
         if (scale.equals("log") && min != null && min <= 0) {
-            p.problem("min", "a log-scaled range must start above 0, found " + min);
+            p.problem("min", "a log-scaled range must start above 0, found " + YamlMap.show(min));
         }
         if (strategy.equals("grid") && type.equals("float")) {
             p.problem("type", "a grid search cannot enumerate a float range; use a categorical list of values "
@@ -138,7 +138,7 @@ final class TuneGateReader {
                 b.problem(null, "give at least one bound, e.g. {min: 0.9}");
             }
             if (min != null && max != null && min > max) {
-                b.problem("max", "max (" + max + ") is below min (" + min + "); no model could pass");
+                b.problem("max", "max (" + YamlMap.show(max) + ") is below min (" + YamlMap.show(min) + "); no model could pass");
             }
             return new GateConfig.Bound(Optional.ofNullable(min), Optional.ofNullable(max));
         });

@@ -31,6 +31,7 @@ final class YamlFile {
     private final Interpolation interpolation;
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final Map<String, Position> positions = new LinkedHashMap<>();
+    private final Map<String, Position> keyPositions = new LinkedHashMap<>();
 
     private YamlFile(Path file, Interpolation interpolation) {
         this.file = file;
@@ -62,8 +63,15 @@ final class YamlFile {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            problem(mark == null ? Position.startOf(file) : position(mark), "",
-                    "invalid YAML: " + what + (e.getContext() != null ? " (" + e.getContext() + ")" : ""));
+            String context = "";
+            if (e.getContext() != null) {
+                context = " (" + e.getContext() + (e.getContextMark() != null ? " started at "
+                        + position(e.getContextMark()) : "") + ")";
+            }
+            String hint = what.contains("mapping values are not allowed here")
+                    ? "; put a value that contains ': ' in quotes" : "";
+            problem(mark == null ? Position.startOf(file) : position(mark), "", "invalid YAML: " + what + hint
+                    + context);
             return Optional.empty();
         } catch (IOException e) {
             problem(Position.startOf(file), "", "cannot read the file: " + e.getMessage());
@@ -104,6 +112,15 @@ final class YamlFile {
 
     void remember(String path, Node node) {
         positions.putIfAbsent(path, position(node));
+    }
+
+    void rememberKey(String path, Node keyNode) {
+        keyPositions.putIfAbsent(path, position(keyNode));
+    }
+
+    /** Where a setting's key is written, if it is. */
+    Position keyPosition(String path) {
+        return keyPositions.get(path);
     }
 
     void problem(Position position, String path, String message) {

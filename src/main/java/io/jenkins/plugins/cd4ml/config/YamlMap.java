@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
-import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -32,12 +32,15 @@ final class YamlMap {
 
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern NUMBER = Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-    private static final LevenshteinDistance DISTANCE = new LevenshteinDistance(3);
+    /** Common words for the value types, mapped to the names cd4ml uses. */
+    private static final Map<String, String> SYNONYMS = Map.of("double", "float", "number", "float",
+            "integer", "int", "string", "str", "text", "str", "boolean", "bool");
 
     private final YamlFile file;
     private final String path;
     private final MappingNode node;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+    private final Set<String> suggested = new HashSet<>();
 
     /**
      * @param knownKeys the allowed keys, or {@code null} for a free-form mapping (names chosen by
@@ -61,6 +64,9 @@ final class YamlMap {
             }
             String key = scalarKey.getValue();
             String keyPath = child(key);
+            if (Tag.MERGE.equals(keyNode.getTag()) || key.equals("<<")) {
+                continue; // merged mappings are read below, after the keys written here
+            }
             Node previous = firstSeen.putIfAbsent(key, keyNode);
             if (previous != null) {
                 file.problem(file.position(keyNode), keyPath, "duplicate key '" + key + "' (first set at "
@@ -68,32 +74,74 @@ final class YamlMap {
                 continue;
             }
             if (known != null && !known.contains(key)) {
+                String suggestion = closest(key, known);
+                if (suggestion != null) {
+                    suggested.add(suggestion);
+                }
                 file.problem(file.position(keyNode), keyPath, unknownKeyMessage(key, known));
                 continue;
             }
             entries.put(key, tuple);
             file.remember(keyPath, tuple.getValueNode());
+            file.rememberKey(keyPath, keyNode);
+        }
+        merge(node, known);
+    }
+
+    /** YAML merge keys ({@code <<: *defaults}): merged entries fill in keys not written explicitly. */
+    private void merge(MappingNode node, Set<String> known) {
+        for (NodeTuple tuple : node.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode key) || !(Tag.MERGE.equals(key.getTag())
+                    || key.getValue().equals("<<"))) {
+                continue;
+            }
+            List<Node> sources = tuple.getValueNode() instanceof SequenceNode seq ? seq.getValue()
+                    : List.of(tuple.getValueNode());
+            for (Node source : sources) {
+                if (!(source instanceof MappingNode mapping)) {
+                    file.problem(file.position(source), path, "'<<' must merge a mapping (such as *defaults), found "
+                            + describe(source));
+                    continue;
+                }
+                for (NodeTuple merged : mapping.getValue()) {
+                    if (merged.getKeyNode() instanceof ScalarNode mergedKey
+                            && !entries.containsKey(mergedKey.getValue())) {
+                        String name = mergedKey.getValue();
+                        if (known != null && !known.contains(name)) {
+                            file.problem(file.position(mergedKey), child(name), unknownKeyMessage(name, known));
+                            continue;
+                        }
+                        entries.put(name, merged);
+                        file.remember(child(name), merged.getValueNode());
+                        file.rememberKey(child(name), mergedKey);
+                    }
+                }
+            }
         }
     }
 
     static String unknownKeyMessage(String key, Collection<String> known) {
         String suggestion = closest(key, known);
         return "unknown setting '" + key + "'"
-                + (suggestion != null ? "; did you mean '" + suggestion + "'?" : "")
+                + (suggestion != null ? "; did you mean '" + suggestion + "'?" : ".")
                 + " Allowed here: " + String.join(", ", known);
     }
 
     /** The known name closest to a misspelt one, or null if none is close. */
     static String closest(String key, Collection<String> known) {
         String normalized = normalize(key);
+        String synonym = SYNONYMS.get(key.toLowerCase(Locale.ROOT));
+        if (synonym != null && known.contains(synonym)) {
+            return synonym;
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {
             if (normalize(candidate).equals(normalized)) {
                 return candidate;
             }
-            int d = DISTANCE.apply(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
-            if (d >= 0 && d < bestDistance && d <= Math.max(1, candidate.length() / 3)) {
+            int d = EditDistance.between(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (d < bestDistance && d <= Math.max(1, candidate.length() / 3)) {
                 best = candidate;
                 bestDistance = d;
             }
@@ -103,6 +151,17 @@ final class YamlMap {
 
     private static String normalize(String name) {
         return name.replace("_", "").replace("-", "").toLowerCase(Locale.ROOT);
+    }
+
+    /** A number as the user would write it: {@code 10} rather than {@code 10.0}. */
+    static String show(Double value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            return String.valueOf(value.longValue());
+        }
+        return String.valueOf(value);
     }
 
     static String describe(Node node) {
@@ -134,6 +193,22 @@ final class YamlMap {
         return tuple == null ? position() : file.position(tuple.getValueNode());
     }
 
+    /** Position of a key itself (for problems with the name rather than the value). */
+    Position keyPositionOf(String key) {
+        NodeTuple tuple = entries.get(key);
+        return tuple == null ? position() : file.position(tuple.getKeyNode());
+    }
+
+    /** Records a problem with a key's name, pointing at the key. */
+    void keyProblem(String key, String message) {
+        file.problem(keyPositionOf(key), child(key), message);
+    }
+
+    /** True if the key is written, even with an empty value. */
+    boolean isWritten(String key) {
+        return entries.containsKey(key);
+    }
+
     boolean has(String key) {
         Node value = valueNode(key);
         return value != null;
@@ -147,8 +222,19 @@ final class YamlMap {
         file.problem(positionOf(key), key == null ? path : child(key), message);
     }
 
-    /** Records that a required key is missing, pointing at the enclosing mapping. */
+    /**
+     * Records that a required key is missing, pointing at the enclosing mapping; says that the
+     * section is empty if the key is written without a value, and says nothing if a misspelt key
+     * was already reported with this one as its suggestion.
+     */
     void missing(String key, String allowed) {
+        if (suggested.contains(key)) {
+            return;
+        }
+        if (isWritten(key)) {
+            file.problem(keyPositionOf(key), child(key), "the section is empty; " + allowed);
+            return;
+        }
         file.problem(position(), child(key), "required setting '" + key + "' is missing; " + allowed);
     }
 
@@ -339,8 +425,17 @@ final class YamlMap {
         return out;
     }
 
-    /** A user-named mapping whose values are read by {@code reader}; keys keep their order. */
-    <T> Map<String, T> entriesOf(String key, BiFunction<String, Node, T> reader) {
+    /** Reads one entry of a user-named mapping; the owner gives key positions for name problems. */
+    @FunctionalInterface
+    interface EntryReader<T> {
+        T read(YamlMap owner, String name, Node value);
+    }
+
+    /**
+     * A user-named mapping whose values are read by {@code reader}; keys keep their order. Entries
+     * without a value are an error unless {@code emptyAllowed}, when the reader gets {@code null}.
+     */
+    <T> Map<String, T> entriesOf(String key, boolean emptyAllowed, EntryReader<T> reader) {
         YamlMap map = map(key, null);
         if (map == null) {
             return null;
@@ -348,14 +443,21 @@ final class YamlMap {
         Map<String, T> out = new LinkedHashMap<>();
         for (String name : map.keys()) {
             Node value = map.valueNode(name);
-            T read = value == null ? null : reader.apply(name, value);
-            if (value == null) {
-                map.problem(name, "has no value");
-            } else if (read != null) {
+            if (value == null && !emptyAllowed) {
+                map.keyProblem(name, "has no value");
+                continue;
+            }
+            T read = reader.read(map, name, value);
+            if (read != null) {
                 out.put(name, read);
             }
         }
         return out;
+    }
+
+    /** Like {@link #entriesOf(String, boolean, EntryReader)} with values required. */
+    <T> Map<String, T> entriesOf(String key, BiFunction<String, Node, T> reader) {
+        return entriesOf(key, false, (owner, name, value) -> reader.apply(name, value));
     }
 
     Map<String, String> stringMap(String key) {
