@@ -59,7 +59,7 @@ public final class Trainer {
     private TrainingBackend backend;
     private final Map<String, String> hyperparameterOverrides = new LinkedHashMap<>();
     private EventSink events = EventSink.NONE;
-    private Clock clock = Clock.systemUTC();
+    private final Clock clock = Clock.systemUTC();
     private Map<String, String> environment = System.getenv();
     private S3Client s3Client;
     private S3Transfers s3;
@@ -100,11 +100,6 @@ public final class Trainer {
     /** Uses this S3 client for S3 channels and outputs instead of one from the AWS default chain. */
     public Trainer withS3(S3Client client) {
         this.s3Client = client;
-        return this;
-    }
-
-    Trainer withClock(Clock clock) {
-        this.clock = clock;
         return this;
     }
 
