@@ -1,0 +1,160 @@
+"""The application factory.
+
+`create_app(settings)` reads the small files of the model directory (manifest, features.yaml)
+so that a broken image fails at once with a clear message; the model itself loads during the
+lifespan, in the background for a single process, so /health answers at once and /ready flips
+to 200 when the model can predict.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from pathlib import Path
+from typing import Optional
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from . import openapi
+from .batching import MicroBatcher
+from .features import load_features
+from .logging_sink import create_prediction_log
+from .manifest import load_manifest
+from .metrics import Metrics
+from .middleware import BodyLimitMiddleware, BodyTooLarge, MetricsMiddleware, RequestIdMiddleware, request_id_of
+from .model import ModelLoadError, load_model, warm_up
+from .routes import build_router
+from .routes_oip import UnknownModel, build_oip_router
+from .schemas import InvalidInput, RowSchema
+from .service import ModelNotReady, PredictionFailed, PredictionService
+from .settings import Settings
+
+log = logging.getLogger("cd4ml_serving")
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings if settings is not None else Settings.from_env()
+    model_dir = Path(settings.model_dir)
+    manifest = load_manifest(model_dir / "model.json")
+    features = load_features(model_dir / "features.yaml")
+    model_name = settings.model_name or manifest.project
+    schema = RowSchema(features, manifest.id_field, model_name)
+    metrics = Metrics(model_name, manifest.version)
+    service = PredictionService(schema, {"name": model_name, "version": manifest.version, "image": settings.image},
+                                metrics)
+
+    app = _fastapi(title=f"{model_name}", version=manifest.version, lifespan=_lifespan,
+                   description=f"Predictions from model `{model_name}` version `{manifest.version}`, "
+                               "served by cd4ml. The request schema is generated from the model's features.yaml.")
+    app.state.settings = settings
+    app.state.manifest = manifest
+    app.state.features = features
+    app.state.metrics = metrics
+    app.state.service = service
+    app.state.load_error = None
+
+    app.include_router(build_router(schema))
+    app.include_router(build_oip_router(schema))
+    _install_error_handlers(app)
+    # Added innermost first: metrics see every status, including 413s and 404s.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    openapi.install_components(app, schema)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Zero-argument factory for uvicorn (`--factory`), which each worker process calls."""
+    return create_app(Settings.from_env())
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    service: PredictionService = app.state.service
+    dropped = app.state.metrics.log_dropped
+    service.prediction_log = create_prediction_log(
+        settings, service.model_info["name"], lambda sink: dropped.labels(sink).inc())
+    for sink in service.prediction_log.sinks:
+        dropped.labels(sink.name)  # export 0 from the start, not only after the first drop
+    loader = asyncio.get_running_loop().create_task(_load_model(app))
+    if settings.workers > 1:
+        # Worker processes share one listening socket and a worker accepts connections only once
+        # its startup is complete: waiting here keeps a still-loading worker from answering 503
+        # while its siblings are ready. (A single process loads in the background instead, so
+        # /health answers during a long load.)
+        await loader
+    try:
+        yield
+    finally:
+        loader.cancel()
+        if service.batcher is not None:
+            await service.batcher.stop()
+        # Runs after the server has drained in-flight requests: flush their log records.
+        await anyio.to_thread.run_sync(service.prediction_log.close, settings.log_flush_timeout_s)
+
+
+async def _load_model(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    service: PredictionService = app.state.service
+
+    def load():
+        model = load_model(Path(settings.model_dir), app.state.features, app.state.manifest)
+        warm_up(model, app.state.features)
+        return model
+
+    try:
+        model = await anyio.to_thread.run_sync(load)
+    except Exception as e:
+        app.state.load_error = str(e)
+        log.error("cannot load the model from %s: %s", settings.model_dir, e,
+                  exc_info=not isinstance(e, ModelLoadError))
+        return
+    if settings.batch_max_size > 0:
+        service.batcher = MicroBatcher(service.call_model, settings.batch_max_size, settings.batch_max_latency_ms)
+        service.batcher.start()
+    service.model = model  # last: readiness means everything is in place
+    app.state.metrics.mark_ready()
+    log.info("model %s version %s loaded (%s)", service.model_info["name"], service.model_info["version"], model.kind)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput):
+        body = {"detail": exc.errors}
+        if request.url.path.startswith("/v2/"):
+            body["error"] = str(exc)  # the Open Inference Protocol's error field
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge):
+        return JSONResponse({"detail": str(exc)}, status_code=413)
+
+    @app.exception_handler(ModelNotReady)
+    async def not_ready(request: Request, exc: ModelNotReady):
+        failure = request.app.state.load_error
+        return JSONResponse({"detail": f"model failed to load: {failure}" if failure else "model is loading"},
+                            status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(PredictionFailed)
+    async def failed(request: Request, exc: PredictionFailed):
+        return JSONResponse({"detail": "the model failed on this input", "error": str(exc),
+                             "request_id": request_id_of(request.scope)}, status_code=500)
+
+    @app.exception_handler(UnknownModel)
+    async def unknown_model(request: Request, exc: UnknownModel):
+        return JSONResponse({"error": str(exc), "detail": str(exc)}, status_code=404)
+
+
+def _fastapi(lifespan, **kwargs) -> FastAPI:
+    # FastAPI < 0.93 (Debian bookworm ships 0.92) has no `lifespan` argument, but its Starlette
+    # router already runs `lifespan_context`.
+    if "lifespan" in inspect.signature(FastAPI.__init__).parameters:
+        return FastAPI(lifespan=lifespan, **kwargs)
+    app = FastAPI(**kwargs)
+    app.router.lifespan_context = lifespan
+    return app

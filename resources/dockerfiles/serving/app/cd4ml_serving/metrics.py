@@ -1,0 +1,58 @@
+"""Prometheus metrics of one app instance.
+
+Each app gets its own CollectorRegistry so that several apps in one process (tests) never share
+counters. With CD4ML_WORKERS > 1 the server sets PROMETHEUS_MULTIPROC_DIR before any worker
+starts and /metrics aggregates every worker's files, so a scrape sees the whole pod.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence, Tuple
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+OTHER_CLASS = "other"  # keeps label cardinality bounded for regressors and unknown labels
+
+
+class Metrics:
+    def __init__(self, model_name: str, model_version: str):
+        self.model_name = model_name
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("cd4ml_http_requests_total", "HTTP requests by route template and status",
+                                ["endpoint", "method", "status"], registry=r)
+        self.latency = Histogram("cd4ml_http_request_duration_seconds", "HTTP request latency",
+                                 ["endpoint"], buckets=_LATENCY_BUCKETS, registry=r)
+        self.predictions = Counter("cd4ml_predictions_total", "Predicted rows by predicted class",
+                                   ["model", "class"], registry=r)
+        self.prediction_errors = Counter("cd4ml_prediction_errors_total", "Rejected or failed prediction requests",
+                                         ["model", "reason"], registry=r)
+        self.log_dropped = Counter("cd4ml_log_records_dropped_total",
+                                   "Prediction log records dropped because a sink's queue was full",
+                                   ["sink"], registry=r)
+        self.batch_rows = Histogram("cd4ml_model_batch_rows", "Rows per model call (micro-batching merges requests)",
+                                    buckets=_BATCH_BUCKETS, registry=r)
+        self.model_ready = Gauge("cd4ml_model_ready", "1 once the model is loaded",
+                                 ["model", "version"], registry=r, multiprocess_mode="max")
+        self.model_ready.labels(model_name, model_version).set(0)
+        self._version = model_version
+
+    def mark_ready(self) -> None:
+        self.model_ready.labels(self.model_name, self._version).set(1)
+
+    def count_predictions(self, predictions: Sequence, known_classes: Optional[Sequence[str]]) -> None:
+        known = set(known_classes or ())
+        for prediction in predictions:
+            label = str(prediction)
+            self.predictions.labels(self.model_name, label if label in known else OTHER_CLASS).inc()
+
+    def render(self) -> Tuple[bytes, str]:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

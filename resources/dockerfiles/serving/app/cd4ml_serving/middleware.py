@@ -1,0 +1,132 @@
+"""ASGI middleware: request ids, the request body limit, and per-route request metrics.
+
+Written as plain ASGI callables rather than BaseHTTPMiddleware, which buffers responses and
+runs the app in a separate task.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+from starlette.routing import Match
+
+from .metrics import Metrics
+
+REQUEST_ID_HEADER = "x-request-id"
+# Caller-chosen ids end up in logs: accept only short, printable, header-safe ones.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int):
+        super().__init__(f"request body exceeds the limit of {limit} bytes (CD4ML_MAX_BODY_BYTES)")
+        self.limit = limit
+
+
+def request_id_of(scope) -> str:
+    return scope.get("state", {}).get("request_id", "")
+
+
+class RequestIdMiddleware:
+    """Takes X-Request-ID from the caller (or makes one), exposes it to handlers, echoes it back."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = _header(scope, REQUEST_ID_HEADER)
+        request_id = given if given and _SAFE_REQUEST_ID.match(given) else str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": headers + [(b"x-request-id", request_id.encode("latin-1"))]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyLimitMiddleware:
+    """413 for bodies over the limit, judged by Content-Length or, for chunked uploads, while
+    reading (BodyTooLarge is raised into the handler and turned into 413 by the app)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = _header(scope, "content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            return await send_json(send, 413, {"detail": str(BodyTooLarge(self.max_bytes))})
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class MetricsMiddleware:
+    """Counts every request by route template (bounded labels: unknown paths are 'other')."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        endpoint = _route_template(scope)
+        status = 500  # if the app dies before answering, the server answers 500
+        started = time.perf_counter()
+
+        async def record_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            self.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+
+
+def _route_template(scope) -> str:
+    partial = None  # path matched, method did not: still that route (405)
+    for route in getattr(scope.get("app"), "routes", ()):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return getattr(route, "path", "other")
+        if match == Match.PARTIAL and partial is None:
+            partial = getattr(route, "path", None)
+    return partial or "other"
+
+
+def _header(scope, name: str):
+    wanted = name.encode("latin-1")
+    for key, value in scope.get("headers", ()):
+        if key.lower() == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+async def send_json(send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,173 @@
+"""The request row model, built at start-up from features.yaml, and row validation.
+
+No pydantic class is written per model: `create_model` turns each feature into a field
+(type, required, min/max as ge/le, enum) so that validation errors and the OpenAPI docs come from
+the same description the model was trained against.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union
+
+from pydantic import ValidationError, create_model
+
+from . import _pydantic_compat as compat
+from .features import Feature
+
+
+class InvalidInput(Exception):
+    """Client input failed validation; `errors` are FastAPI-style {loc, msg, type} dicts."""
+
+    def __init__(self, errors: List[dict]):
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One validated input row: features in features.yaml order, plus the optional caller id."""
+    features: Dict[str, Any]
+    id: Any = None
+
+
+class RowSchema:
+    """Validates rows against the features of one model."""
+
+    def __init__(self, features: Sequence[Feature], id_field: Optional[str], title: str):
+        self.features = tuple(features)
+        self.id_field = id_field
+        self._id_is_feature = id_field is not None and any(f.name == id_field for f in features)
+        self.model = _build_model(self.features, None if self._id_is_feature else id_field, title)
+
+    def validate(self, items: Sequence[Tuple[Tuple, Any]]) -> List[Row]:
+        """Validates (location, value) pairs; raises InvalidInput with every error of every row."""
+        rows, errors = [], []
+        for location, value in items:
+            if not isinstance(value, dict):
+                errors.append(error(location, "expected a JSON object of feature values", "type_error.dict"))
+                continue
+            try:
+                data = compat.dump_by_alias(compat.validate(self.model, value))
+            except ValidationError as e:
+                errors.extend(error(location + tuple(err["loc"]), err["msg"], err["type"]) for err in e.errors())
+                continue
+            # The id is either a feature too or the extra optional field the model was given for it.
+            row_id = data.get(self.id_field) if self.id_field else None
+            rows.append(Row(features={f.name: data.get(f.name) for f in self.features}, id=row_id))
+        if errors:
+            raise InvalidInput(errors)
+        return rows
+
+    def json_schema(self) -> dict:
+        return compat.json_schema(self.model)
+
+    def example(self) -> dict:
+        """An example row for the docs: `example` from features.yaml, else a plausible value."""
+        return {f.name: f.example if f.example is not None else _placeholder(f) for f in self.features}
+
+
+def error(location: Sequence, msg: str, kind: str) -> dict:
+    return {"loc": list(location), "msg": msg, "type": kind}
+
+
+def _build_model(features: Sequence[Feature], id_field: Optional[str], title: str):
+    fields, validators = {}, {}
+    for index, feature in enumerate(features):
+        # Internal names keep any feature name (spaces, "schema", "json") legal; the alias is
+        # the feature name clients send and see in errors and docs.
+        key = f"f{index}"
+        fields[key] = (_annotation(feature), _field(feature))
+        validators[f"check_{key}"] = compat.before_validator(key, _type_check(feature))
+        if feature.enum is not None and feature.type != "str":
+            validators[f"enum_{key}"] = compat.after_validator(key, _enum_check(feature))
+    if id_field is not None:
+        fields["row_id"] = (Optional[Union[str, int]], compat.field(
+            None, alias=id_field, description="Caller's id for this row; copied into the prediction log."))
+        validators["check_row_id"] = compat.before_validator("row_id", _id_check)
+    return create_model(_model_name(title), __config__=compat.strict_row_config(),
+                        __validators__=validators, **fields)
+
+
+def _annotation(feature: Feature):
+    base = feature.python_type
+    if feature.enum is not None and feature.type == "str":
+        base = Literal[feature.enum]  # type: ignore[valid-type]
+    return base if feature.required else Optional[base]
+
+
+def _field(feature: Feature):
+    extra = {}
+    if feature.example is not None:
+        extra["example"] = feature.example
+    if feature.enum is not None and feature.type != "str":
+        extra["enum"] = list(feature.enum)
+    return compat.field(
+        ... if feature.required else None, alias=feature.name, description=feature.description,
+        ge=feature.min, le=feature.max, allow_inf_nan=False if feature.type == "float" else None,
+        schema_extra=extra)
+
+
+def _type_check(feature: Feature):
+    """Stricter than pydantic's lax coercion where silent coercion would change the prediction."""
+
+    def check(value):
+        if value is None:
+            return value
+        if feature.type in ("float", "int"):
+            if isinstance(value, bool):
+                raise ValueError("expected a number, got a boolean")
+            if not _finite(value):
+                raise ValueError("NaN and infinity are not allowed")
+            # pydantic 1 would truncate 5.7 to 5.
+            if feature.type == "int" and isinstance(value, float) and not value.is_integer():
+                raise ValueError("expected an integer, got a number with a fractional part")
+        elif feature.type == "str" and not isinstance(value, str):
+            raise ValueError(f"expected a string, got {type(value).__name__}")
+        return value
+
+    return check
+
+
+def _finite(value) -> bool:
+    """False for NaN/inf, also spelled as strings ("nan", "Infinity") that float() would accept."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return True  # not a number at all: pydantic reports the type error
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _enum_check(feature: Feature):
+    allowed = ", ".join(map(str, feature.enum))
+
+    def check(value):
+        if value is not None and value not in feature.enum:
+            raise ValueError(f"unexpected value; permitted: {allowed}")
+        return value
+
+    return check
+
+
+def _id_check(value):
+    if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)):
+        return value
+    raise ValueError("the id must be a string or an integer")
+
+
+def _placeholder(feature: Feature):
+    if feature.enum:
+        return feature.enum[0]
+    if feature.type in ("float", "int"):
+        low = feature.min if feature.min is not None else (feature.max if feature.max is not None else 0)
+        high = feature.max if feature.max is not None else low
+        middle = (low + high) / 2 if feature.type == "float" else int((low + high) // 2)
+        return float(middle) if feature.type == "float" else middle
+    return {"str": "", "bool": False}[feature.type]
+
+
+def _model_name(title: str) -> str:
+    words = re.split(r"[^0-9A-Za-z]+", title)
+    return "".join(w[:1].upper() + w[1:] for w in words if w) + "Features"

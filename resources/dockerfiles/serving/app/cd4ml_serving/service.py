@@ -1,0 +1,105 @@
+"""The prediction path every endpoint shares: decode → validate → predict → count → log.
+
+Endpoints differ only in how they decode a request and encode the answer; keeping the rest here
+means /predict, /invocations and the Open Inference Protocol behave and log identically.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import anyio
+
+from .batching import MicroBatcher
+from .logging_sink import PredictionLog, prediction_record
+from .metrics import Metrics
+from .model import LoadedModel, Prediction
+from .schemas import InvalidInput, Row, RowSchema
+
+log = logging.getLogger("cd4ml_serving")
+
+
+class ModelNotReady(Exception):
+    """The model is still loading (or failed to load)."""
+
+
+class PredictionFailed(Exception):
+    """The model raised on valid input: a server-side problem, answered with 500."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    rows: List[Row]
+    prediction: Prediction
+
+
+class PredictionService:
+    def __init__(self, schema: RowSchema, model_info: Dict[str, Any], metrics: Metrics,
+                 prediction_log: Optional[PredictionLog] = None):
+        self.schema = schema
+        self.model_info = model_info  # {name, version, image} as logged
+        self.metrics = metrics
+        self.prediction_log = prediction_log
+        self.model: Optional[LoadedModel] = None
+        self.batcher: Optional[MicroBatcher] = None
+
+    @property
+    def ready(self) -> bool:
+        return self.model is not None
+
+    def call_model(self, rows: List[Dict[str, Any]]) -> Prediction:
+        """The one place the model is invoked (directly or by the batcher), in a worker thread."""
+        self.metrics.batch_rows.observe(len(rows))
+        return self.model.predict(rows)
+
+    async def predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
+        """`decode` turns the request into (error location, row) pairs; it may raise InvalidInput."""
+        if self.model is None:
+            raise ModelNotReady()
+        with self.batcher.pending_request() if self.batcher is not None else contextlib.nullcontext():
+            return await self._predict(decode, request_id)
+
+    async def _predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
+        started = time.perf_counter()
+        try:
+            rows = self.schema.validate(decode())
+            features = [row.features for row in rows]
+            if self.batcher is not None:
+                prediction = await self.batcher.submit(features)
+            else:
+                prediction = await anyio.to_thread.run_sync(self.call_model, features)
+        except InvalidInput as e:
+            self._failed(request_id, started, 422, "invalid_input", str(e))
+            raise
+        except Exception as e:
+            log.exception("prediction failed (request %s)", request_id)
+            self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
+            raise PredictionFailed(f"{type(e).__name__}: {e}") from e
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        self.metrics.count_predictions(prediction.predictions, self.model.classes.known)
+        self._log_rows(request_id, rows, prediction, latency_ms)
+        return Outcome(rows, prediction)
+
+    def _log_rows(self, request_id: str, rows: List[Row], prediction: Prediction, latency_ms: float) -> None:
+        if self.prediction_log is None:
+            return
+        now = time.time()
+        for index, row in enumerate(rows):
+            self.prediction_log.emit(prediction_record(
+                model=self.model_info, request_id=request_id, row_id=row.id, features=row.features,
+                prediction=prediction.predictions[index],
+                probabilities=None if prediction.probabilities is None else prediction.probabilities[index],
+                latency_ms=latency_ms, status=200, timestamp=now), now)
+
+    def _failed(self, request_id: str, started: float, status: int, reason: str, message: str) -> None:
+        self.metrics.prediction_errors.labels(self.model_info["name"], reason).inc()
+        if self.prediction_log is None:
+            return
+        now = time.time()
+        self.prediction_log.emit(prediction_record(
+            model=self.model_info, request_id=request_id, row_id=None, features=None, prediction=None,
+            probabilities=None, latency_ms=(time.perf_counter() - started) * 1000.0, status=status,
+            error=message[:2000], timestamp=now), now)

@@ -1,0 +1,134 @@
+"""Server settings, read from the environment once at start-up.
+
+A plain frozen dataclass instead of pydantic's BaseSettings: BaseSettings moved to a separate
+package in pydantic 2, and the image must work with whatever pydantic its base image ships.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from typing import Mapping, Optional
+
+
+class SettingsError(ValueError):
+    """One or more environment variables hold values the server cannot use."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    model_dir: str = "/opt/ml/model"
+    host: str = "0.0.0.0"
+    port: int = 8080
+    workers: int = 1
+    model_name: Optional[str] = None  # None: the manifest's project
+    image: Optional[str] = None
+    log_stdout: bool = True
+    fluentd_host: Optional[str] = None  # None: no Fluentd sink
+    fluentd_port: int = 24224
+    fluentd_tag: str = "cd4ml.predictions"
+    log_queue_size: int = 10000
+    batch_max_size: int = 0  # 0: micro-batching off
+    batch_max_latency_ms: float = 5.0
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "info"
+    # Seconds to wait for queued prediction records to be sent when the server stops.
+    log_flush_timeout_s: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        """Reads every CD4ML_* variable; reports all bad values in one error."""
+        env = os.environ if env is None else env
+        reader = _EnvReader(env)
+        default = cls()
+        settings = cls(
+            model_dir=reader.text("CD4ML_MODEL_DIR", default.model_dir),
+            host=reader.text("CD4ML_HOST", default.host),
+            # SageMaker multi-container endpoints name the port in SAGEMAKER_BIND_TO_PORT.
+            port=reader.integer("PORT", reader.integer("SAGEMAKER_BIND_TO_PORT", default.port, 1), 1, 65535),
+            workers=reader.integer("CD4ML_WORKERS", default.workers, 1),
+            model_name=reader.text("CD4ML_MODEL_NAME", None),
+            image=reader.text("CD4ML_IMAGE", None),
+            log_stdout=reader.boolean("CD4ML_LOG_STDOUT", default.log_stdout),
+            fluentd_host=reader.text("CD4ML_FLUENTD_HOST", None),
+            fluentd_port=reader.integer("CD4ML_FLUENTD_PORT", default.fluentd_port, 1, 65535),
+            fluentd_tag=reader.text("CD4ML_FLUENTD_TAG", default.fluentd_tag),
+            log_queue_size=reader.integer("CD4ML_LOG_QUEUE_SIZE", default.log_queue_size, 1),
+            batch_max_size=reader.integer("CD4ML_BATCH_MAX_SIZE", default.batch_max_size, 0),
+            batch_max_latency_ms=reader.number("CD4ML_BATCH_MAX_LATENCY_MS", default.batch_max_latency_ms, 0),
+            max_body_bytes=reader.integer("CD4ML_MAX_BODY_BYTES", default.max_body_bytes, 1),
+            log_level=reader.choice("CD4ML_LOG_LEVEL", default.log_level,
+                                    ("critical", "error", "warning", "info", "debug")),
+            log_flush_timeout_s=reader.number("CD4ML_LOG_FLUSH_TIMEOUT_S", default.log_flush_timeout_s, 0),
+        )
+        if reader.problems:
+            raise SettingsError("invalid environment: " + "; ".join(reader.problems))
+        return settings
+
+
+class _EnvReader:
+    """Parses typed values and collects every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+        self.problems: list[str] = []
+
+    def _raw(self, name: str) -> Optional[str]:
+        value = self.env.get(name)
+        return None if value is None or value.strip() == "" else value.strip()
+
+    def text(self, name, default):
+        value = self._raw(name)
+        return default if value is None else value
+
+    def integer(self, name, default, minimum=None, maximum=None):
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            parsed = int(value)
+        except ValueError:
+            self.problems.append(f"{name} must be an integer, got {value!r}")
+            return default
+        return self._in_range(name, parsed, default, minimum, maximum)
+
+    def number(self, name, default, minimum=None):
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            parsed = float(value)
+        except ValueError:
+            parsed = math.nan
+        if not math.isfinite(parsed):
+            self.problems.append(f"{name} must be a number, got {value!r}")
+            return default
+        return self._in_range(name, parsed, default, minimum, None)
+
+    def boolean(self, name, default):
+        value = self._raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        self.problems.append(f"{name} must be true or false, got {value!r}")
+        return default
+
+    def choice(self, name, default, allowed):
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() not in allowed:
+            self.problems.append(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+            return default
+        return value.lower()
+
+    def _in_range(self, name, value, default, minimum, maximum):
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            self.problems.append(f"{name} must be {bounds}, got {value}")
+            return default
+        return value
