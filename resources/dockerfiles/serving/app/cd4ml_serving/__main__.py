@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -37,10 +38,12 @@ def main(argv) -> int:
     except (ManifestError, FeatureSpecError) as e:
         print(f"cd4ml-serving: {e}", file=sys.stderr)
         return 2
+    metrics_dir = None
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Must be set before prometheus_client is imported by any worker (see metrics.py).
         try:
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cd4ml-metrics-")
+            metrics_dir = tempfile.mkdtemp(prefix="cd4ml-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         except OSError as e:
             print(f"cd4ml-serving: CD4ML_WORKERS={settings.workers} needs a writable temporary directory for "
                   f"the workers' shared metrics ({e}); mount one at /tmp (e.g. an emptyDir) or set "
@@ -57,7 +60,11 @@ def main(argv) -> int:
     )
     if "timeout_graceful_shutdown" in inspect.signature(uvicorn.Config.__init__).parameters:
         options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
-    uvicorn.run("cd4ml_serving.app:app_from_environment", **options)
+    try:
+        uvicorn.run("cd4ml_serving.app:app_from_environment", **options)
+    finally:
+        if metrics_dir:  # ours, so ours to remove; a user-provided directory is left alone
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
