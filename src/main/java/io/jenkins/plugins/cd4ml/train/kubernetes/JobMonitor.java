@@ -6,9 +6,11 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
@@ -25,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Watches on the Job and its pods only wake the monitor up; each time it reads the current
  * state from the API server and judges that (level-triggered, like a controller), so a missed or
- * reordered event, or a watch that closed, costs at most {@link #RESYNC} of delay.
+ * reordered event, or a watch that closed, costs at most {@link #RESYNC} of delay. An API server
+ * that is briefly unreachable (an upgrade, a failover) is waited out for {@link #API_OUTAGE_LIMIT}:
+ * the Job runs on without cd4ml meanwhile.
  */
 final class JobMonitor implements AutoCloseable {
 
@@ -35,6 +39,9 @@ final class JobMonitor implements AutoCloseable {
     /** How long a finished run's log may take to arrive completely. */
     static final Duration LOG_DRAIN = Duration.ofMinutes(1);
     static final Duration FAILURE_LOG_DRAIN = Duration.ofSeconds(10);
+    /** How long the API server may be unreachable before cd4ml gives up following the Job. */
+    static final Duration API_OUTAGE_LIMIT = Duration.ofMinutes(10);
+    static final Duration API_RETRY = Duration.ofSeconds(2);
     /** How far past train.timeout cd4ml gives up on a Job that Kubernetes did not stop. */
     static final Duration DEADLINE_GRACE = Duration.ofMinutes(10);
 
@@ -73,42 +80,76 @@ final class JobMonitor implements AutoCloseable {
      * @throws InterruptedException if the thread was interrupted (the Job still runs)
      */
     void awaitCompletion() throws InterruptedException {
-        TrainingJobSpec spec = resources.spec();
-        Instant giveUp = Instant.now().plus(spec.trainingJob().timeout()).plus(DEADLINE_GRACE);
+        Instant giveUp = Instant.now().plus(resources.spec().trainingJob().timeout()).plus(DEADLINE_GRACE);
+        Instant outageSince = null;
         while (true) {
-            if (watchClosed) {
-                watch();
+            Duration wait = RESYNC;
+            try {
+                if (finished(giveUp)) {
+                    return;
+                }
+                if (outageSince != null) {
+                    events.info("reached the Kubernetes API again");
+                    outageSince = null;
+                }
+            } catch (Cd4mlException e) {
+                if (e instanceof TrainingFailedException || !isTransient(e)) {
+                    throw e;
+                }
+                if (outageSince == null) {
+                    outageSince = Instant.now();
+                    events.warn("lost contact with the Kubernetes API (" + e.getMessage() + "); the Job runs on "
+                            + "and cd4ml keeps trying for " + Durations.format(API_OUTAGE_LIMIT));
+                } else if (Instant.now().isAfter(outageSince.plus(API_OUTAGE_LIMIT))) {
+                    throw e;
+                }
+                wait = API_RETRY;
             }
-            Job job = resources.get().orElseThrow(() -> new TrainingFailedException(diagnosis.where()
-                    + " was deleted before it finished", "something else deleted it (kubectl delete, a cleanup of "
-                            + "the namespace); train again"));
-            Optional<Pod> pod = resources.newestPod();
-            if (pod.isPresent()) {
-                observe(pod.get());
-            } else {
-                progress("waiting for Kubernetes to create the pod of " + diagnosis.where());
-            }
-            if (JobResources.condition(job, "Complete").isPresent()) {
-                drainLog(LOG_DRAIN);
-                events.info(diagnosis.where() + " completed");
-                return;
-            }
-            Optional<JobCondition> failed = JobResources.condition(job, "Failed")
-                    .or(() -> JobResources.condition(job, "FailureTarget"));
-            if (failed.isPresent()) {
-                drainLog(FAILURE_LOG_DRAIN);
-                throw diagnosis.jobFailed(failed.get(), resources.newestPod());
-            }
-            checkFailedPod(pod);
-            if (Instant.now().isAfter(giveUp)) {
-                throw new TrainingFailedException(diagnosis.where() + " ran past train.timeout ("
-                        + Durations.format(spec.trainingJob().timeout()) + ") although its activeDeadlineSeconds "
-                        + "should have stopped it; cd4ml gave up on it", "check that the cluster's Job controller "
-                                + "works (kubectl describe job " + spec.jobName() + " -n " + spec.namespace() + ")");
-            }
-            wakeUps.poll(RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+            wakeUps.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             wakeUps.clear();
         }
+    }
+
+    /** Judges the current state once: true when the Job completed; throws when it failed. */
+    private boolean finished(Instant giveUp) throws InterruptedException {
+        TrainingJobSpec spec = resources.spec();
+        if (watchClosed) {
+            watch();
+        }
+        Job job = resources.get().orElseThrow(() -> new TrainingFailedException(diagnosis.where()
+                + " was deleted before it finished", "something else deleted it (kubectl delete, a cleanup of "
+                        + "the namespace); train again"));
+        Optional<Pod> pod = resources.newestPod();
+        if (pod.isPresent()) {
+            observe(pod.get());
+        } else {
+            progress("waiting for Kubernetes to create the pod of " + diagnosis.where());
+        }
+        if (JobResources.condition(job, "Complete").isPresent()) {
+            drainLog(LOG_DRAIN);
+            events.info(diagnosis.where() + " completed");
+            return true;
+        }
+        Optional<JobCondition> failed = JobResources.condition(job, "Failed")
+                .or(() -> JobResources.condition(job, "FailureTarget"));
+        if (failed.isPresent()) {
+            drainLog(FAILURE_LOG_DRAIN);
+            throw diagnosis.jobFailed(failed.get(), resources.newestPod());
+        }
+        checkFailedPod(pod);
+        if (Instant.now().isAfter(giveUp)) {
+            throw new TrainingFailedException(diagnosis.where() + " ran past train.timeout ("
+                    + Durations.format(spec.trainingJob().timeout()) + ") although its activeDeadlineSeconds "
+                    + "should have stopped it; cd4ml gave up on it", "check that the cluster's Job controller "
+                            + "works (kubectl describe job " + spec.jobName() + " -n " + spec.namespace() + ")");
+        }
+        return false;
+    }
+
+    /** An API server that is down, overloaded or restarting, as opposed to one that refuses. */
+    private static boolean isTransient(Cd4mlException e) {
+        return e.getCause() instanceof KubernetesClientException k
+                && (k.getCode() == 0 || k.getCode() == 429 || k.getCode() >= 500);
     }
 
     private void observe(Pod pod) {

@@ -129,7 +129,12 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
                     + "created");
         }
         JobResources resources = new JobResources(client, spec);
-        Job created = resources.create();
+        Job created;
+        try {
+            created = resources.create();
+        } catch (KubernetesClientException e) {
+            throw stop(resources); // only an interrupt gets here untranslated; the Job may exist
+        }
         events.info("created Kubernetes Job " + spec.jobName() + " in namespace " + spec.namespace() + " (image "
                 + spec.image() + ")");
         try (JobMonitor monitor = new JobMonitor(resources, events)) {

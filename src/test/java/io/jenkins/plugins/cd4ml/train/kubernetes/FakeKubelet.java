@@ -185,6 +185,16 @@ final class FakeKubelet {
                 .once();
     }
 
+    /**
+     * Serves the log again from {@code sinceTime} (whole seconds), as after a dropped connection;
+     * {@code lines} are {@code "<RFC 3339 time> <text>"}.
+     */
+    void serveLogSince(Pod pod, String sinceTime, String... lines) {
+        server.expect().get().withPath("/api/v1/namespaces/" + namespace + "/pods/" + pod.getMetadata().getName()
+                + "/log?pretty=false&container=train&sinceTime=" + sinceTime + "&timestamps=true&follow=true")
+                .andReturn(200, String.join("\n", lines) + "\n").once();
+    }
+
     /** The URLs the bootstrap reads from the run's Secret. */
     JsonNode transferPlan(Job job) throws IOException {
         Secret secret = client.secrets().inNamespace(namespace).withName(job.getMetadata().getName() + "-transfer")

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
@@ -219,8 +221,32 @@ class KubernetesTrainingBackendTest {
             assertThat(result.jobId()).isEqualTo(client.getNamespace() + "/" + job.getMetadata().getName());
         }
 
+        @Test
+        void ridesOutABriefOutageOfTheApiServer() throws Exception {
+            // without the client's own retries, so that the monitor sees the outage
+            try (KubernetesClient impatient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                    client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build()) {
+                backend = new KubernetesTrainingBackend(impatient, presigner, new S3Transfers(s3));
+                Background<TrainingResult> training = train();
+                Job job = kubelet.awaitResumedJob();
+                server.expect().get().withPath("/apis/batch/v1/namespaces/ml/jobs/" + job.getMetadata().getName())
+                        .andReturn(503, "etcd leader changed").times(2);
+                Pod pod = kubelet.createPod(job);
+                awaitEvent(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING
+                        && m.text().startsWith("lost contact with the Kubernetes API")
+                        && m.text().endsWith("the Job runs on and cd4ml keeps trying for 10m"));
+                awaitEvent(message("reached the Kubernetes API again"));
+                succeed(job, pod, kubelet.transferPlan(job));
+
+                assertThat(training.await(RUN_LIMIT).jobId()).isEqualTo("ml/" + job.getMetadata().getName());
+            }
+        }
+
         private void succeed(Job job, JsonNode plan) throws Exception {
-            Pod pod = kubelet.createPod(job);
+            succeed(job, kubelet.createPod(job), plan);
+        }
+
+        private void succeed(Job job, Pod pod, JsonNode plan) throws Exception {
             kubelet.schedule(pod, "node-1");
             kubelet.serveLog(pod, "accuracy=0.9");
             kubelet.run(pod);
