@@ -149,7 +149,7 @@ final class JobMonitor implements AutoCloseable {
     /** An API server that is down, overloaded or restarting, as opposed to one that refuses. */
     private static boolean isTransient(Cd4mlException e) {
         return e.getCause() instanceof KubernetesClientException k
-                && (k.getCode() == 0 || k.getCode() == 429 || k.getCode() >= 500);
+                && (k.getCode() <= 0 || k.getCode() == 429 || k.getCode() >= 500);
     }
 
     private void observe(Pod pod) {

@@ -27,6 +27,11 @@ final class KubernetesErrors {
      */
     static Cd4mlException translate(KubernetesClientException e, String action, String namespace, String server) {
         String detail = detail(e);
+        if (e.getCode() <= 0) { // no HTTP answer at all
+            return Cd4mlException.workFailed("cannot reach the Kubernetes API at " + server + " to " + action + ": "
+                    + detail, "check the kubeconfig context (kubectl config current-context, kubectl cluster-info) "
+                            + "or KUBECONFIG; inside a cluster, the pod's service account is used", e);
+        }
         return switch (e.getCode()) {
             case HttpURLConnection.HTTP_FORBIDDEN -> Cd4mlException.workFailed("the Kubernetes API refused to "
                     + action + " in namespace '" + namespace + "' (403 Forbidden: " + detail + ")",
@@ -41,9 +46,6 @@ final class KubernetesErrors {
                     + " did not accept the credentials from your kubeconfig (401 Unauthorized) when cd4ml tried to "
                     + action, "log in again or refresh the token in your kubeconfig (kubectl auth whoami shows "
                             + "who you are)", e);
-            case 0 -> Cd4mlException.workFailed("cannot reach the Kubernetes API at " + server + " to " + action
-                    + ": " + detail, "check the kubeconfig context (kubectl config current-context, kubectl "
-                            + "cluster-info), KUBECONFIG, or run inside the cluster", e);
             default -> Cd4mlException.workFailed("could not " + action + " in namespace '" + namespace + "': "
                     + detail, e.getCode() == 422 ? "check the values in train.kubernetes and train.resources; the "
                             + "message names the field Kubernetes rejected" : null, e);
@@ -72,6 +74,6 @@ final class KubernetesErrors {
         while (root.getCause() != null) {
             root = root.getCause();
         }
-        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
     }
 }

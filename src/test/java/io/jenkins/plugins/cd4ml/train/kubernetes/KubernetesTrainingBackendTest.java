@@ -464,6 +464,21 @@ class KubernetesTrainingBackendTest {
         }
 
         @Test
+        void anUnreachableApiServerSaysWhereCd4mlLooked() throws Exception {
+            try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                    .withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build()) {
+                backend = new KubernetesTrainingBackend(nowhere, presigner, new S3Transfers(s3));
+
+                assertThatThrownBy(() -> train().await(RUN_LIMIT))
+                        .isInstanceOf(Cd4mlException.class)
+                        .hasMessageStartingWith("cannot reach the Kubernetes API at http://127.0.0.1:1/ to create "
+                                + "jobs.batch: ")
+                        .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
+                                .contains("kubectl config current-context"));
+            }
+        }
+
+        @Test
         void aForbiddenSecretDeletesTheSuspendedJob() throws Exception {
             server.expect().post().withPath("/api/v1/namespaces/ml/secrets").andReturn(403, new StatusBuilder()
                     .withStatus("Failure").withCode(403).withReason("Forbidden").withMessage("secrets is forbidden")
