@@ -120,15 +120,22 @@ final class PodLogFollower {
                 int space = line.indexOf(' ');
                 Instant at = space > 0 ? timestamp(line.substring(0, space)) : null;
                 if (at == null) {
-                    events.accept(new Event.LogLine(TrainingBackend.LOG_SOURCE, line));
+                    emit(line);
                     continue;
                 }
                 if (resumedAfter != null && !at.isAfter(resumedAfter)) {
                     continue;
                 }
                 last = at;
-                events.accept(new Event.LogLine(TrainingBackend.LOG_SOURCE, line.substring(space + 1)));
+                emit(line.substring(space + 1));
             }
+        }
+    }
+
+    /** Passes a line on, unless stopped: the caller may have closed what consumes the events. */
+    private void emit(String line) {
+        if (!stopped) {
+            events.accept(new Event.LogLine(TrainingBackend.LOG_SOURCE, line));
         }
     }
 

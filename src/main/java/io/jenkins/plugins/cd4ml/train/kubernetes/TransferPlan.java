@@ -86,15 +86,24 @@ record TransferPlan(String source, Map<String, List<ChannelFile>> channels, Stri
                 files,
                 presigning.put(run.child(TrainingJobSpec.MODEL_ARCHIVE), validity).toString(),
                 presigning.put(run.child(TrainingJobSpec.OUTPUT_ARCHIVE), validity).toString());
-        int size = plan.toJson().length;
+        plan.checkSize();
+        return plan;
+    }
+
+    /**
+     * Fails if the plan would not fit into a Secret.
+     *
+     * @throws Cd4mlException naming the number of files and what to do about it
+     */
+    void checkSize() {
+        int size = toJson().length;
         if (size > MAX_JSON_BYTES) {
-            int count = files.values().stream().mapToInt(List::size).sum();
+            int count = channels.values().stream().mapToInt(List::size).sum();
             throw Cd4mlException.badInput("the channels hold " + count + " files; the kubernetes backend hands "
                     + "the pod one presigned URL per file in a Kubernetes Secret, and " + size / 1024 + " KiB of "
                     + "URLs exceed what a Secret holds (1 MiB)", "pack the data into fewer, larger files (a "
                     + "tar, Parquet or TFRecord shards) under the channel prefix");
         }
-        return plan;
     }
 
     private static List<ChannelFile> channelFiles(String channel, String uri, Duration validity,

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
@@ -205,7 +206,9 @@ class KubernetesTrainingBackendTest {
             training.await(RUN_LIMIT);
 
             assertThat(client.secrets().inNamespace("ml").withName(name + "-transfer").get()).isNull();
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(name).get()).isNotNull();
+            Job kept = client.batch().v1().jobs().inNamespace("ml").withName(name).get();
+            assertThat(kept).isNotNull();
+            assertThat(Serialization.asYaml(kept)).doesNotContain("X-Amz", s3proxy.getUri().getHost() + ":");
         }
 
         @Test
