@@ -145,7 +145,8 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         } catch (InterruptedException e) {
             throw stop(resources);
         } catch (RuntimeException e) {
-            if (e instanceof KubernetesClientException && KubernetesErrors.isInterruption(e)) {
+            if (Thread.currentThread().isInterrupted()
+                    || e instanceof KubernetesClientException && KubernetesErrors.isInterruption(e)) {
                 throw stop(resources);
             }
             abandon(resources, e);
