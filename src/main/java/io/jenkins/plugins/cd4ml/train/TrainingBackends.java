@@ -3,6 +3,7 @@ package io.jenkins.plugins.cd4ml.train;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
+import io.jenkins.plugins.cd4ml.train.kubernetes.KubernetesTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.LocalTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
 import java.util.Map;
@@ -22,6 +23,9 @@ public final class TrainingBackends {
         if (backend == Backend.LOCAL) {
             return new LocalTrainingBackend(PythonInterpreter.resolve(config.train().python(), environment),
                     environment);
+        }
+        if (backend == Backend.KUBERNETES) {
+            return KubernetesTrainingBackend.connect(environment, config.train().sagemaker().region());
         }
         throw Cd4mlException.badInput("the " + backend.configName() + " training backend is not available in this "
                 + "version of cd4ml", "use --backend local (or train.backend: local) for now");
