@@ -9,8 +9,10 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,6 +31,8 @@ public final class DockerClients {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Map<List<String>, DockerClient> SHARED = new ConcurrentHashMap<>();
+    /** The address of each client created here, for messages (docker-java clients do not tell). */
+    private static final Map<DockerClient, String> HOSTS = Collections.synchronizedMap(new WeakHashMap<>());
 
     private DockerClients() {
     }
@@ -51,7 +55,9 @@ public final class DockerClients {
                 .sslConfig(config.getSSLConfig())
                 .connectionTimeout(CONNECT_TIMEOUT)
                 .build();
-        return DockerClientImpl.getInstance(config, http);
+        DockerClient client = DockerClientImpl.getInstance(config, http);
+        HOSTS.put(client, config.getDockerHost().toString());
+        return client;
     }
 
     /**
@@ -84,7 +90,9 @@ public final class DockerClients {
         try {
             client.pingCmd().exec();
         } catch (RuntimeException e) {
-            throw Cd4mlException.workFailed("cannot reach the Docker daemon: " + DockerErrors.message(e),
+            String host = HOSTS.get(client);
+            throw Cd4mlException.workFailed("cannot reach the Docker daemon" + (host != null ? " at " + host : "")
+                    + ": " + DockerErrors.message(e),
                     "start Docker on this machine (dockerd, or systemctl start docker) or point DOCKER_HOST at a "
                             + "running daemon, e.g. unix:///var/run/docker.sock or tcp://host:2376", e);
         }

@@ -27,7 +27,8 @@ public final class DockerErrors {
         while (innermost.getCause() != null && innermost.getCause() != innermost) {
             innermost = innermost.getCause();
         }
-        String text = error instanceof DockerException || innermost == error ? error.getMessage() : innermost.getMessage();
+        // a daemon error carries the daemon's words; a transport error's are at the bottom of the chain
+        String text = error instanceof DockerException ? error.getMessage() : innermost.getMessage();
         if (text == null || text.isBlank()) {
             return innermost.getClass().getSimpleName();
         }

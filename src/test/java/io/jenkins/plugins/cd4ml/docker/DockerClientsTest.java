@@ -58,7 +58,7 @@ class DockerClientsTest {
                 assertThat(DockerClients.isAvailable(client)).isFalse();
                 assertThatThrownBy(() -> DockerClients.requireAvailable(client))
                         .isInstanceOf(Cd4mlException.class)
-                        .hasMessageStartingWith("cannot reach the Docker daemon: ")
+                        .hasMessage("cannot reach the Docker daemon at " + host + ": No such file or directory")
                         .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
                                 .contains("DOCKER_HOST"));
             }
