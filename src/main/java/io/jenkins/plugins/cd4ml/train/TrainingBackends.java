@@ -3,6 +3,8 @@ package io.jenkins.plugins.cd4ml.train;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.train.docker.DockerTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.LocalTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
 import java.util.Map;
@@ -22,6 +24,9 @@ public final class TrainingBackends {
         if (backend == Backend.LOCAL) {
             return new LocalTrainingBackend(PythonInterpreter.resolve(config.train().python(), environment),
                     environment);
+        }
+        if (backend == Backend.DOCKER) {
+            return new DockerTrainingBackend(DockerClients.shared(environment));
         }
         throw Cd4mlException.badInput("the " + backend.configName() + " training backend is not available in this "
                 + "version of cd4ml", "use --backend local (or train.backend: local) for now");
