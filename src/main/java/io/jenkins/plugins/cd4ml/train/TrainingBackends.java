@@ -3,6 +3,8 @@ package io.jenkins.plugins.cd4ml.train;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.train.docker.DockerTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.kubernetes.KubernetesTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.LocalTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
@@ -23,6 +25,9 @@ public final class TrainingBackends {
         if (backend == Backend.LOCAL) {
             return new LocalTrainingBackend(PythonInterpreter.resolve(config.train().python(), environment),
                     environment);
+        }
+        if (backend == Backend.DOCKER) {
+            return new DockerTrainingBackend(DockerClients.shared(environment));
         }
         if (backend == Backend.KUBERNETES) {
             return KubernetesTrainingBackend.connect(environment, config.train().sagemaker().region());

@@ -61,12 +61,12 @@ class CliTest {
         }
 
         @Test
-        void aBackendThisVersionCannotUseIsAUsageErrorNotACrash(@TempDir Path tmp) {
-            TestProjects.project(tmp, "print(1)\n", "image: python:3.11-slim");
+        void aTrainingImageThatCannotBePulledIsExplainedNotACrash(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "image: 127.0.0.1:1/cd4ml-test/missing:1");
             Outcome o = cd4ml("train", tmp.toString(), "--backend", "docker");
-            assertThat(o.exitCode()).isEqualTo(2);
-            assertThat(o.err()).contains("the docker training backend is not available in this version of cd4ml")
-                    .doesNotContain("\tat ");
+            assertThat(o.exitCode()).isEqualTo(1);
+            assertThat(o.err()).contains("image 127.0.0.1:1/cd4ml-test/missing:1 is not on this Docker host and "
+                    + "could not be pulled", "what to do: build or load it").doesNotContain("\tat ");
         }
     }
 
