@@ -144,8 +144,8 @@ public final class Trainer {
             List<ModelManifest.DataInput> data = stageChannels(dir, chosen.readsLocalChannels());
             TrainingJob job = new TrainingJob(runId, config, dir, train.command(), hyperparameters, train.timeout());
             MetricExtractor extractor = new MetricExtractor(train.metrics());
-            events.info((attachTo != null ? "attaching to " : "training ") + config.name() + " on " + chosen.name()
-                    + " (run " + runId + ")");
+            events.info(attachTo != null ? "attaching to job " + runId + " of " + config.name() + " on " + chosen.name()
+                    : "training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
             BackendRun run;
             try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8)) {
                 run = attachTo != null ? chosen.attach(attachTo, job, observing(extractor, log))
