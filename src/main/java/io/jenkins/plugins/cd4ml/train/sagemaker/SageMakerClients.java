@@ -4,6 +4,7 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.storage.S3Clients;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
@@ -19,14 +20,22 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  */
 final class SageMakerClients {
 
+    /**
+     * Bounds each SageMaker and CloudWatch Logs request, so that stopping a job after Ctrl-C
+     * finishes within the minute the CLI waits even when the network hangs.
+     */
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(20);
+
     private SageMakerClients() {
     }
 
     static SageMakerTrainingBackend backend(ProjectConfig config, Map<String, String> environment) {
         Region region = region(config.train().sagemaker().region(), environment);
         return new SageMakerTrainingBackend(
-                SageMakerClient.builder().region(region).build(),
-                CloudWatchLogsClient.builder().region(region).build(),
+                SageMakerClient.builder().region(region)
+                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build(),
+                CloudWatchLogsClient.builder().region(region)
+                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build(),
                 new S3Transfers(S3Clients.create(environment, Optional.of(region.id()))),
                 Sleeper.SYSTEM);
     }
