@@ -70,9 +70,9 @@ final class JobWatcher {
             boolean multipleHosts = current.resourceConfig() != null
                     && Objects.requireNonNullElse(current.resourceConfig().instanceCount(), 1) > 1;
             boolean moved = transitions.report(current);
+            // read after the status, so a finished job's log is complete when we return
             moved |= log.poll(multipleHosts) > 0;
             if (isTerminal(current.trainingJobStatusAsString())) {
-                log.poll(multipleHosts); // what the job wrote after the previous poll
                 return current;
             }
             wait = moved || wait == null ? FIRST_POLL : longer(wait);
