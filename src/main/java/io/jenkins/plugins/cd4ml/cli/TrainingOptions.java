@@ -24,8 +24,14 @@ final class TrainingOptions {
             description = "Override a hyperparameter (repeatable), e.g. -p max_depth=6.")
     Map<String, String> hyperparameters = new LinkedHashMap<>();
 
+    @Option(names = "--attach", paramLabel = "NAME",
+            description = "Follow the existing training job NAME instead of starting one (e.g. after the machine that "
+                    + "started it went away), then package and store its model as usual. sagemaker backend.")
+    String attach;
+
     Trainer apply(Trainer trainer) {
-        return trainer.withHyperparameters(hyperparameters);
+        trainer.withHyperparameters(hyperparameters);
+        return attach != null ? trainer.attachingTo(attach) : trainer;
     }
 
     /** Accepts backend names as written in config.yaml. */

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -52,6 +53,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class Trainer {
 
+    /** Backend job names --attach accepts; they also name the local run directory. */
+    private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
 
@@ -63,6 +67,7 @@ public final class Trainer {
     private Map<String, String> environment = System.getenv();
     private S3Client s3Client;
     private S3Transfers s3;
+    private String attachTo;
 
     private Trainer(ProjectConfig config) {
         this.config = config;
@@ -104,6 +109,22 @@ public final class Trainer {
     }
 
     /**
+     * Follows the backend's existing job {@code jobName} instead of starting one (for a job whose
+     * caller went away, such as a Jenkins agent that died): the run takes the job's name as its id,
+     * and the result is packaged and stored exactly as after a fresh run.
+     *
+     * @throws Cd4mlException if {@code jobName} cannot be a job name
+     */
+    public Trainer attachingTo(String jobName) {
+        if (!JOB_NAME.matcher(jobName).matches()) {
+            throw Cd4mlException.badInput("'" + jobName + "' is not a training job name",
+                    "give the name exactly as the backend shows it, e.g. iris-classifier-20250101-120000-1a2b");
+        }
+        this.attachTo = jobName;
+        return this;
+    }
+
+    /**
      * Runs the training to completion.
      *
      * @throws TrainingFailedException if the script or backend failed
@@ -114,7 +135,7 @@ public final class Trainer {
         TrainingBackend chosen = backend != null ? backend
                 : TrainingBackends.create(train.backend(), config, environment);
         Instant started = clock.instant();
-        String runId = newRunId(started);
+        String runId = attachTo != null ? attachTo : newRunId(started);
         Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());
         hyperparameters.putAll(hyperparameterOverrides);
         try {
@@ -123,15 +144,19 @@ public final class Trainer {
             List<ModelManifest.DataInput> data = stageChannels(dir, chosen.readsLocalChannels());
             TrainingJob job = new TrainingJob(runId, config, dir, train.command(), hyperparameters, train.timeout());
             MetricExtractor extractor = new MetricExtractor(train.metrics());
-            events.info("training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
+            events.info(attachTo != null ? "attaching to job " + runId + " of " + config.name() + " on " + chosen.name()
+                    : "training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
             BackendRun run;
             try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8)) {
-                run = chosen.run(job, observing(extractor, log));
+                run = attachTo != null ? chosen.attach(attachTo, job, observing(extractor, log))
+                        : chosen.run(job, observing(extractor, log));
             }
+            // an attached job ran with its own hyperparameters, which the manifest must record
+            Map<String, String> recorded = run.hyperparameters().isEmpty() ? hyperparameters : run.hyperparameters();
             Map<String, Double> metrics = new LinkedHashMap<>(run.metrics());
             metrics.putAll(extractor.values());
             metrics.putAll(MetricsFile.read(dir.outputDataDir().resolve("metrics.json")));
-            return packageModel(runId, chosen, run, dir, data, hyperparameters, metrics, started);
+            return packageModel(runId, chosen, run, dir, data, recorded, metrics, started);
         } catch (IOException e) {
             throw Cd4mlException.workFailed("training run " + runId + " could not use its files: " + e.getMessage(),
                     "check free space and permissions under " + config.directory().resolve(".cd4ml"), e);

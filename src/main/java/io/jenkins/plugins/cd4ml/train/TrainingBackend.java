@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.train;
 
+import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 
 /**
@@ -25,6 +26,19 @@ public interface TrainingBackend {
      * @throws TrainingFailedException if the script failed
      */
     BackendRun run(TrainingJob job, EventSink events);
+
+    /**
+     * Follows an existing job of this backend to completion instead of starting one, with the
+     * same log streaming, result handling and stopping as {@link #run} after it started its job.
+     *
+     * @param jobId the backend's name for the job
+     * @param job the run as {@link #run} would get it; {@code job.runId()} is {@code jobId}
+     * @throws Cd4mlException if this backend cannot attach to jobs
+     */
+    default BackendRun attach(String jobId, TrainingJob job, EventSink events) {
+        throw Cd4mlException.badInput("the " + name() + " training backend cannot attach to an existing job",
+                "--attach follows jobs of the sagemaker backend; train with --backend sagemaker, or without --attach");
+    }
 
     /**
      * True if the script reads its channels from this machine's run directory (so the trainer

@@ -8,6 +8,7 @@ import io.jenkins.plugins.cd4ml.train.docker.DockerTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.kubernetes.KubernetesTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.LocalTrainingBackend;
 import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
+import io.jenkins.plugins.cd4ml.train.sagemaker.SageMakerTrainingBackend;
 import java.util.Map;
 
 /** Creates the training backend a project asks for, with production clients. */
@@ -31,6 +32,9 @@ public final class TrainingBackends {
         }
         if (backend == Backend.KUBERNETES) {
             return KubernetesTrainingBackend.connect(environment, config.train().sagemaker().region());
+        }
+        if (backend == Backend.SAGEMAKER) {
+            return SageMakerTrainingBackend.create(config, environment);
         }
         throw Cd4mlException.badInput("the " + backend.configName() + " training backend is not available in this "
                 + "version of cd4ml", "use --backend local (or train.backend: local) for now");

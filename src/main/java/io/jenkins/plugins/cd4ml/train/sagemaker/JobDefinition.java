@@ -1,0 +1,209 @@
+package io.jenkins.plugins.cd4ml.train.sagemaker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.config.Durations;
+import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.storage.S3Location;
+import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.sagemaker.model.AlgorithmSpecification;
+import software.amazon.awssdk.services.sagemaker.model.Channel;
+import software.amazon.awssdk.services.sagemaker.model.CheckpointConfig;
+import software.amazon.awssdk.services.sagemaker.model.CreateTrainingJobRequest;
+import software.amazon.awssdk.services.sagemaker.model.DataSource;
+import software.amazon.awssdk.services.sagemaker.model.MetricDefinition;
+import software.amazon.awssdk.services.sagemaker.model.OutputDataConfig;
+import software.amazon.awssdk.services.sagemaker.model.ResourceConfig;
+import software.amazon.awssdk.services.sagemaker.model.S3DataDistribution;
+import software.amazon.awssdk.services.sagemaker.model.S3DataSource;
+import software.amazon.awssdk.services.sagemaker.model.S3DataType;
+import software.amazon.awssdk.services.sagemaker.model.StoppingCondition;
+import software.amazon.awssdk.services.sagemaker.model.Tag;
+import software.amazon.awssdk.services.sagemaker.model.TrainingInputMode;
+
+/**
+ * Turns a cd4ml training run into a SageMaker {@code CreateTrainingJob} request, and knows where
+ * the run's files live under {@code train.output}:
+ *
+ * <pre>
+ * &lt;train.output&gt;/&lt;project&gt;/code/&lt;run id&gt;/sourcedir.tar.gz   the code the toolkit runs
+ * &lt;train.output&gt;/&lt;project&gt;/jobs/&lt;job&gt;/output/model.tar.gz  written by SageMaker
+ * &lt;train.output&gt;/&lt;project&gt;/checkpoints/&lt;run id&gt;/         spot checkpoints (unless checkpoint_uri)
+ * </pre>
+ *
+ * <p>The code reaches the container the way the SageMaker Python SDK's framework estimators send
+ * it: the hyperparameters {@code sagemaker_program} (the script) and
+ * {@code sagemaker_submit_directory} (the archive's S3 URI), JSON-encoded, which the SageMaker
+ * training toolkit in AWS's framework images decodes, downloads and runs. The script's own
+ * hyperparameters are passed as the plain strings every other backend writes, so
+ * {@code hyperparameters.json} reads the same everywhere.
+ */
+final class JobDefinition {
+
+    static final String PROGRAM = "sagemaker_program";
+    static final String SUBMIT_DIRECTORY = "sagemaker_submit_directory";
+    static final String REGION = "sagemaker_region";
+    static final String JOB_NAME = "sagemaker_job_name";
+    static final String LOG_LEVEL = "sagemaker_container_log_level";
+
+    /** SageMaker's rule for training job names. */
+    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}");
+
+    /** SageMaker's limit on MaxRuntimeInSeconds and MaxWaitTimeInSeconds. */
+    static final Duration LONGEST_RUN = Duration.ofDays(28);
+
+    static final String TAG_PROJECT = "cd4ml:project";
+    static final String TAG_RUN = "cd4ml:run-id";
+    static final String TAG_COMMIT = "cd4ml:git-commit";
+
+    private JobDefinition() {
+    }
+
+    /** {@code <train.output>/<project>/}, under which everything of the project lives. */
+    static S3Location projectPrefix(TrainingJob job) {
+        return S3Location.parse(job.project().train().output()).child(job.project().name());
+    }
+
+    static S3Location sourceArchive(TrainingJob job) {
+        return projectPrefix(job).child("code").child(job.runId()).child("sourcedir.tar.gz");
+    }
+
+    /**
+     * The script the toolkit runs, relative to the project root: {@code train.entrypoint}, or the
+     * script of a {@code command} of the form {@code [python, script.py]}.
+     *
+     * @throws Cd4mlException if the command is something else, which SageMaker cannot run this way
+     */
+    static String program(TrainConfig train) {
+        if (train.entrypoint().isPresent()) {
+            return train.entrypoint().get();
+        }
+        List<String> command = train.command();
+        boolean python = !command.isEmpty() && (command.get(0).equals("python") || command.get(0).equals("python3"));
+        if (python && command.size() == 2 && command.get(1).endsWith(".py")) {
+            return command.get(1);
+        }
+        throw Cd4mlException.badInput("on SageMaker, cd4ml runs a Python script through the SageMaker training "
+                + "toolkit, which cannot run train.command " + command, "set train.entrypoint to the script (its "
+                + "arguments come from train.hyperparameters), or use an image whose own training program needs "
+                + "no command");
+    }
+
+    static CreateTrainingJobRequest request(TrainingJob job, String region, Optional<ModelManifest.GitInfo> git) {
+        TrainConfig train = job.project().train();
+        TrainConfig.SageMaker sagemaker = train.sagemaker();
+        String name = job.runId();
+        if (!NAME.matcher(name).matches()) {
+            throw Cd4mlException.badInput("'" + name + "' cannot name a SageMaker training job",
+                    "use at most 63 letters, digits and '-', starting and ending with a letter or digit");
+        }
+        String role = sagemaker.roleArn().orElseThrow(() -> Cd4mlException.badInput(
+                "the sagemaker backend needs train.sagemaker.role_arn", "set it to the IAM role SageMaker assumes, "
+                        + "arn:aws:iam::<account>:role/<name>"));
+        String image = train.image().orElseThrow(() -> Cd4mlException.badInput(
+                "the sagemaker backend needs train.image", "set it to a training image in ECR, e.g. an AWS "
+                        + "scikit-learn framework image, or pass --image"));
+        int maxRuntime = seconds(train.timeout(), "train.timeout");
+
+        StoppingCondition.Builder stopping = StoppingCondition.builder().maxRuntimeInSeconds(maxRuntime);
+        CreateTrainingJobRequest.Builder request = CreateTrainingJobRequest.builder()
+                .trainingJobName(name)
+                .roleArn(role)
+                .algorithmSpecification(AlgorithmSpecification.builder()
+                        .trainingImage(image)
+                        .trainingInputMode(TrainingInputMode.FILE)
+                        .metricDefinitions(train.metrics().stream().map(m -> MetricDefinition.builder()
+                                .name(m.name()).regex(m.regex().pattern()).build()).toList())
+                        .build())
+                .hyperParameters(hyperparameters(job, region))
+                .inputDataConfig(channels(train))
+                .outputDataConfig(OutputDataConfig.builder()
+                        .s3OutputPath(prefixUri(projectPrefix(job).child("jobs")))
+                        .build())
+                .resourceConfig(ResourceConfig.builder()
+                        .instanceType(sagemaker.instanceType())
+                        .instanceCount(sagemaker.instanceCount())
+                        .volumeSizeInGB(sagemaker.volumeGb())
+                        .build())
+                .enableManagedSpotTraining(sagemaker.spot())
+                .environment(Map.of("CD4ML_RUN_ID", name))
+                .tags(tags(job, git));
+        if (sagemaker.spot()) {
+            Duration maxWait = sagemaker.maxWait().orElse(train.timeout());
+            stopping.maxWaitTimeInSeconds(seconds(maxWait, "train.sagemaker.max_wait"));
+            String checkpoints = sagemaker.checkpointUri()
+                    .orElseGet(() -> prefixUri(projectPrefix(job).child("checkpoints").child(name)));
+            request.checkpointConfig(CheckpointConfig.builder().s3Uri(checkpoints).build());
+        }
+        return request.stoppingCondition(stopping.build()).build();
+    }
+
+    /** The script's hyperparameters as plain strings, then the toolkit's, JSON-encoded as it expects. */
+    static Map<String, String> hyperparameters(TrainingJob job, String region) {
+        S3Location code = sourceArchive(job);
+        Map<String, String> hps = new LinkedHashMap<>(job.hyperparameters());
+        hps.put(PROGRAM, jsonString(program(job.project().train())));
+        hps.put(SUBMIT_DIRECTORY, jsonString(code.toString()));
+        hps.put(REGION, jsonString(region));
+        hps.put(JOB_NAME, jsonString(job.runId()));
+        hps.put(LOG_LEVEL, "20");
+        return hps;
+    }
+
+    private static List<Channel> channels(TrainConfig train) {
+        List<Channel> channels = new ArrayList<>();
+        for (Map.Entry<String, String> channel : train.channels().entrySet()) {
+            if (!channel.getValue().startsWith("s3://")) {
+                throw Cd4mlException.badInput("channel '" + channel.getKey() + "' is " + channel.getValue()
+                        + ", which SageMaker cannot read", "upload it and use s3://bucket/key in train.channels");
+            }
+            channels.add(Channel.builder()
+                    .channelName(channel.getKey())
+                    .dataSource(DataSource.builder().s3DataSource(S3DataSource.builder()
+                            .s3DataType(S3DataType.S3_PREFIX)
+                            .s3Uri(channel.getValue())
+                            .s3DataDistributionType(S3DataDistribution.FULLY_REPLICATED)
+                            .build()).build())
+                    .build());
+        }
+        return channels;
+    }
+
+    private static List<Tag> tags(TrainingJob job, Optional<ModelManifest.GitInfo> git) {
+        List<Tag> tags = new ArrayList<>();
+        tags.add(Tag.builder().key(TAG_PROJECT).value(job.project().name()).build());
+        tags.add(Tag.builder().key(TAG_RUN).value(job.runId()).build());
+        git.ifPresent(g -> tags.add(Tag.builder().key(TAG_COMMIT).value(g.commit()).build()));
+        return tags;
+    }
+
+    private static int seconds(Duration duration, String setting) {
+        if (duration.compareTo(LONGEST_RUN) > 0) {
+            throw Cd4mlException.badInput(setting + " is " + Durations.format(duration) + ", longer than SageMaker "
+                    + "allows", "use at most 28d, and save checkpoints if training takes longer");
+        }
+        return (int) Math.max(1, duration.toSeconds());
+    }
+
+    /** {@code s3://bucket/prefix/}, with the trailing slash that marks a prefix. */
+    static String prefixUri(S3Location location) {
+        return "s3://" + location.bucket() + "/" + location.prefix();
+    }
+
+    private static String jsonString(String value) {
+        try {
+            return Json.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string always serializes", e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/**
+ * The {@code sagemaker} training backend: one cd4ml run is one Amazon SageMaker training job.
+ *
+ * <h2>How the code gets into the container</h2>
+ *
+ * <p>The project directory (without {@code .cd4ml/}, {@code .git/} and Python byte code) is packed
+ * as {@code sourcedir.tar.gz} and uploaded to
+ * {@code <train.output>/<project>/code/<run id>/sourcedir.tar.gz}. The training job gets the
+ * hyperparameters {@code sagemaker_program} (the entrypoint, e.g. {@code "train.py"}) and
+ * {@code sagemaker_submit_directory} (the archive's S3 URI), JSON-encoded as the SageMaker Python
+ * SDK sends them. The SageMaker training toolkit ({@code sagemaker-training}), which AWS's
+ * framework images (scikit-learn, PyTorch, TensorFlow, XGBoost, Hugging Face) start as their
+ * {@code train} program, downloads the archive into {@code /opt/ml/code} and runs the script
+ * there, so {@code train.py} runs unchanged.
+ *
+ * <p>A custom {@code train.image} must therefore either contain the toolkit
+ * ({@code pip install sagemaker-training}, with {@code ENV SAGEMAKER_TRAINING_MODULE} unset and
+ * the toolkit's {@code train} entry point on the {@code PATH}), or contain the code itself and
+ * start it from its own {@code train} executable; such an image simply ignores the
+ * {@code sagemaker_*} hyperparameters.
+ *
+ * <h2>What the toolkit changes for the script</h2>
+ *
+ * <p>The script's hyperparameters travel as the same plain strings the other backends write to
+ * {@code hyperparameters.json}. The toolkit additionally decodes them as JSON where they parse
+ * (so {@code SM_HPS} holds {@code 100} rather than {@code "100"}, and {@code true} becomes
+ * Python's {@code True} in {@code SM_HP_*}), and passes them as {@code --name value}
+ * command-line arguments; a script that reads {@code hyperparameters.json} or converts values
+ * itself, as the examples do, sees no difference.
+ *
+ * <h2>Results</h2>
+ *
+ * <p>SageMaker writes {@code model.tar.gz} (and {@code output.tar.gz} from
+ * {@code /opt/ml/output/data}) under {@code <train.output>/<project>/jobs/<job>/output/}; the
+ * backend unpacks them into the run directory, and the trainer packages the model with its
+ * manifest like any other backend's.
+ */
+package io.jenkins.plugins.cd4ml.train.sagemaker;
