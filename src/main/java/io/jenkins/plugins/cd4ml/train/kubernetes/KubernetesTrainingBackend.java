@@ -14,6 +14,7 @@ import io.jenkins.plugins.cd4ml.storage.S3Presigning;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.BackendRun;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
+import io.jenkins.plugins.cd4ml.train.SourceArchive;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
@@ -185,7 +186,7 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
                         + "belongs in train.channels (s3://...), not in the project directory");
             }
             S3Location target = run.child(TrainingJobSpec.SOURCE_ARCHIVE);
-            events.info("uploading the project source (" + packed.files() + " files) to " + target);
+            events.info("uploading the project source (" + packed.files().size() + " files) to " + target);
             transfers.upload(archive, target);
             return TransferPlan.presign(job.project().train().channels(), run, validity, presigning, transfers);
         } catch (IOException e) {

@@ -13,6 +13,7 @@ import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.BackendRun;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
+import io.jenkins.plugins.cd4ml.train.SourceArchive;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.train.kubernetes;
 
+import io.jenkins.plugins.cd4ml.train.SourceArchive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;

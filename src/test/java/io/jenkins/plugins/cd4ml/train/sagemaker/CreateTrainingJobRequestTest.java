@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.train.sagemaker;
 
+import io.jenkins.plugins.cd4ml.train.SourceArchive;
 import static io.jenkins.plugins.cd4ml.train.sagemaker.SimulatedSageMaker.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.cd4ml.train.kubernetes;
+package io.jenkins.plugins.cd4ml.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +26,7 @@ class SourceArchiveTest {
         SourceArchive.Packed packed = SourceArchive.write(project, tmp.resolve("source.tar.gz"));
         ModelArchive.extract(packed.archive(), tmp.resolve("unpacked"));
 
-        assertThat(packed.files()).isEqualTo(3);
+        assertThat(packed.files()).hasSize(3);
         assertThat(SourceArchive.files(project)).map(f -> project.relativize(f).toString())
                 .containsExactly("config.yaml", "lib/features.py", "train.py");
         assertThat(tmp.resolve("unpacked/lib/features.py")).hasContent("lib/features.py");

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.cd4ml.train.sagemaker;
+package io.jenkins.plugins.cd4ml.train;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,26 +16,34 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
- * The project's code as {@code sourcedir.tar.gz}, the archive the SageMaker training toolkit
- * unpacks into {@code /opt/ml/code} before it runs {@code sagemaker_program}.
+ * The project's code as a {@code .tar.gz} that remote backends unpack into {@code /opt/ml/code}
+ * (SageMaker's {@code sourcedir.tar.gz}, the Kubernetes pod's {@code source.tar.gz}), so
+ * {@code train.py} and its modules run unchanged in any image.
  *
  * <p>Everything in the project goes in except cd4ml's own state ({@code .cd4ml/}), version
- * control ({@code .git/}) and Python byte code. The archive is reproducible: sorted entries,
- * fixed times and owners, so unchanged code gives identical bytes.
+ * control, virtual environments, caches and Python byte code. The archive is reproducible:
+ * sorted entries, fixed times and owners, so unchanged code gives identical bytes.
  */
-final class SourceArchive {
+public final class SourceArchive {
 
     /** Directory names never packed, wherever they appear. */
-    static final Set<String> EXCLUDED_DIRECTORIES = Set.of(".cd4ml", ".git", "__pycache__");
+    static final Set<String> EXCLUDED_DIRECTORIES = Set.of(".git", ".hg", ".svn", ".cd4ml", "__pycache__", ".venv",
+            "venv", ".tox", ".mypy_cache", ".pytest_cache", ".ipynb_checkpoints", "node_modules", ".idea");
 
-    /** What was packed. */
-    record Packed(Path archive, List<String> files, long bytes) {
+    /**
+     * What was packed.
+     *
+     * @param files the packed paths, relative to the project
+     * @param bytes the size of the archive
+     */
+    public record Packed(Path archive, List<String> files, long bytes) {
     }
 
     private SourceArchive() {
     }
 
-    static Packed write(Path projectDir, Path target) throws IOException {
+    /** Packs the project directory into {@code target}. */
+    public static Packed write(Path projectDir, Path target) throws IOException {
         Path root = projectDir.toAbsolutePath().normalize();
         List<Path> files = files(root);
         List<String> names = new ArrayList<>();
@@ -67,7 +75,8 @@ final class SourceArchive {
         return new Packed(target, List.copyOf(names), Files.size(target));
     }
 
-    private static List<Path> files(Path root) throws IOException {
+    /** The regular files to pack, sorted; a symbolic link to a file packs its content. */
+    static List<Path> files(Path root) throws IOException {
         List<Path> files = new ArrayList<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
