@@ -57,6 +57,8 @@ final class ImageOptions {
             description = "Python package index for bases with pip (never with credentials in it).")
     String pipIndexUrl;
 
+    private String password;
+
     /** Applies the options to an image build of {@code config}'s model. */
     ServingImage apply(ServingImage image, ProjectConfig config, Map<String, String> environment) {
         if (repository != null) {
@@ -85,7 +87,10 @@ final class ImageOptions {
                                 + "echo \"$TOKEN\" | cd4ml build-image --push --registry-username USER "
                                 + "--registry-password-stdin");
             }
-            image.withCredentials(RegistryCredentials.explicit(registry, registryUsername, readPassword(),
+            if (password == null) {
+                password = readPassword(); // once: a run applies these options to more than one build
+            }
+            image.withCredentials(RegistryCredentials.explicit(registry, registryUsername, password,
                     "--registry-username").orElse(defaults));
         } else {
             image.withCredentials(defaults);
