@@ -53,6 +53,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
 
     /** Source of Jib's log lines. */
     public static final String SOURCE = "jib";
+    static final String SEND_CREDENTIALS_OVER_HTTP = "sendCredentialsOverHttp";
 
     private final DockerClient daemon;
     private Path baseImageLayersCache;
@@ -123,7 +124,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
                         .map(c -> " as " + c.username() + " (credentials from " + c.source() + ")")
                         .orElse(" anonymously"));
             }
-            JibContainer container = jib.containerize(containerizer);
+            JibContainer container = containerize(jib, containerizer, allowInsecure(request));
             String digest = container.getDigest().toString();
             long size = target.size(request, digest);
             if (request.push()) {
@@ -139,6 +140,31 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
             throw JibFailures.explain(e.getCause() == null ? e : e.getCause(), request);
         } catch (RegistryException | IOException | CacheDirectoryCreationException e) {
             throw JibFailures.explain(e, request);
+        }
+    }
+
+    /**
+     * Jib sends credentials over plain HTTP only when the {@value #SEND_CREDENTIALS_OVER_HTTP} system
+     * property says so; cd4ml allows that for registries on this machine alone, for this build only.
+     */
+    private static JibContainer containerize(JibContainerBuilder jib, Containerizer containerizer, boolean local)
+            throws InterruptedException, RegistryException, IOException, CacheDirectoryCreationException,
+            ExecutionException {
+        if (!local) {
+            return jib.containerize(containerizer);
+        }
+        synchronized (JibServingImageBuilder.class) {
+            String previous = System.getProperty(SEND_CREDENTIALS_OVER_HTTP);
+            System.setProperty(SEND_CREDENTIALS_OVER_HTTP, "true");
+            try {
+                return jib.containerize(containerizer);
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(SEND_CREDENTIALS_OVER_HTTP);
+                } else {
+                    System.setProperty(SEND_CREDENTIALS_OVER_HTTP, previous);
+                }
+            }
         }
     }
 
