@@ -33,6 +33,10 @@ final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
             description = "Write the image to this docker-load-able tarball instead of the daemon or a registry.")
     Path tarball;
 
+    @Option(names = "--no-cache",
+            description = "Build every layer afresh (docker: no build cache; jib: empty layer caches).")
+    boolean noCache;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -43,6 +47,7 @@ final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
         ServingImage build = model == null ? ServingImage.forLatestModel(config) : ServingImage.forModel(config, model);
+        build.withNoCache(noCache);
         if (tarball != null) {
             build.withTarball(tarball);
         }

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param baseCredential the credential for the base image's registry, if any
  * @param pipIndexUrl a Python package index for the image's {@code pip install} (never with credentials)
  * @param projectRequirements the project's own requirement lines (from its {@code requirements.txt})
+ * @param noCache build every layer afresh (docker: no build cache; jib: empty layer caches)
  */
 public record ImageBuildRequest(
         String reference,
@@ -32,7 +33,8 @@ public record ImageBuildRequest(
         Optional<RegistryCredential> pushCredential,
         Optional<RegistryCredential> baseCredential,
         Optional<String> pipIndexUrl,
-        List<String> projectRequirements) {
+        List<String> projectRequirements,
+        boolean noCache) {
 
     /** The registry {@link #reference} lives in. */
     public String registry() {

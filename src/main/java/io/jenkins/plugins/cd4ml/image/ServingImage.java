@@ -52,6 +52,7 @@ public final class ServingImage {
     private Path tarball;
     private RegistryCredentials credentials;
     private String pipIndexUrl;
+    private boolean noCache;
     private Map<String, String> environment = System.getenv();
     private EventSink events = EventSink.NONE;
     private Clock clock = Clock.systemUTC();
@@ -130,6 +131,12 @@ public final class ServingImage {
         return this;
     }
 
+    /** Builds every layer afresh: no Docker build cache, empty Jib layer caches. Off by default. */
+    public ServingImage withNoCache(boolean noCache) {
+        this.noCache = noCache;
+        return this;
+    }
+
     /** The environment ({@code BUILD_NUMBER}, {@code DOCKER_HOST}, credentials); the process's by default. */
     public ServingImage withEnvironment(Map<String, String> environment) {
         this.environment = Map.copyOf(environment);
@@ -194,7 +201,7 @@ public final class ServingImage {
             SecretRedactor redactor = SecretRedactor.of(secrets, environment);
             ImageBuildRequest request = new ImageBuildRequest(reference, context, base, labels, created,
                     push && tarball == null, Optional.ofNullable(tarball).map(Path::toAbsolutePath), pushCredential,
-                    baseCredential, pipIndex(), contents.projectRequirements());
+                    baseCredential, pipIndex(), contents.projectRequirements(), noCache);
             ServingImageBuilder chosen = builder != null ? builder
                     : ServingImageBuilders.create(builderName(), environment, events);
             EventSink sink = redactor.redacting(events);

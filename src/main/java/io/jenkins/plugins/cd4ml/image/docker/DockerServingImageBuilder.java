@@ -24,6 +24,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,6 +86,7 @@ public final class DockerServingImageBuilder implements ServingImageBuilder {
                 .withNetworkMode("host")
                 .withLabels(request.labels())
                 .withTags(Set.of(request.reference()))
+                .withNoCache(request.noCache())
                 .withRemove(true)
                 .withForcerm(true);
         request.pipIndexUrl().ifPresent(url -> cmd.withBuildArg("PIP_INDEX_URL", url));
@@ -207,7 +209,7 @@ public final class DockerServingImageBuilder implements ServingImageBuilder {
     }
 
     private static Cd4mlException buildFailed(ImageBuildRequest request, String error) {
-        String lower = error.toLowerCase(java.util.Locale.ROOT);
+        String lower = error.toLowerCase(Locale.ROOT);
         String base = request.baseImage().reference();
         String suggestion;
         if (lower.contains("pull access denied") || lower.contains("manifest unknown") || lower.contains("not found")
@@ -225,7 +227,7 @@ public final class DockerServingImageBuilder implements ServingImageBuilder {
     }
 
     private static Cd4mlException pushFailed(ImageBuildRequest request, String error) {
-        String lower = error.toLowerCase(java.util.Locale.ROOT);
+        String lower = error.toLowerCase(Locale.ROOT);
         String registry = request.registry();
         if (lower.contains("unauthorized") || lower.contains("authentication required") || lower.contains("denied")) {
             String who = request.pushCredential().map(c -> "the credentials for " + c.username() + " from "

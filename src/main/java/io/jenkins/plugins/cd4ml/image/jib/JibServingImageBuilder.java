@@ -30,12 +30,16 @@ import io.jenkins.plugins.cd4ml.image.ImageNames;
 import io.jenkins.plugins.cd4ml.image.ServingImageBuilder;
 import io.jenkins.plugins.cd4ml.image.ServingImageLayout;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Builds serving images without running anything (Jib core): the base image's layers plus three
@@ -91,6 +95,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
                     + request.baseImage());
         }
         Target target = target(request);
+        Path scratchCache = null;
         try {
             JibContainerBuilder jib = from(request.baseImage(), request);
             Path context = request.context();
@@ -116,7 +121,11 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
                     .setAllowInsecureRegistries(allowInsecure(request))
                     .addEventHandler(LogEvent.class, log -> log(log, events))
                     .addEventHandler(ProgressEvent.class, new ProgressEventHandler(progress(events)));
-            if (baseImageLayersCache != null) {
+            if (request.noCache()) {
+                scratchCache = Files.createTempDirectory("cd4ml-jib-cache-");
+                containerizer.setBaseImageLayersCache(scratchCache.resolve("base"))
+                        .setApplicationLayersCache(scratchCache.resolve("application"));
+            } else if (baseImageLayersCache != null) {
                 containerizer.setBaseImageLayersCache(baseImageLayersCache);
             }
             if (request.push()) {
@@ -140,6 +149,21 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
             throw JibFailures.explain(e.getCause() == null ? e : e.getCause(), request);
         } catch (RegistryException | IOException | CacheDirectoryCreationException e) {
             throw JibFailures.explain(e, request);
+        } finally {
+            deleteQuietly(scratchCache);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary cache left behind is harmless
         }
     }
 
@@ -277,7 +301,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
     }
 
     /** Overall progress in steps of 10%, with what is still running. */
-    private static java.util.function.Consumer<ProgressEventHandler.Update> progress(EventSink events) {
+    private static Consumer<ProgressEventHandler.Update> progress(EventSink events) {
         AtomicInteger lastTenth = new AtomicInteger();
         return update -> {
             int tenth = (int) Math.floor(update.getProgress() * 10);
