@@ -12,8 +12,9 @@ import picocli.CommandLine.Mixin;
 
 /** {@code cd4ml run}: the main job — validate, train, tune, gate, image, deploy. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the whole job for the project: validate, train, then tune, gate, image and deploy "
-                + "(stages this version cannot do yet are reported as not available).",
+        description = "Run the whole job for the project: validate, train, then tune, gate, image (built with "
+                + "the configured builder, pushed with --push) and deploy (stages this version cannot do yet are "
+                + "reported as not available).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or the "
                 + "job was stopped", "2:bad usage or configuration"})
@@ -25,6 +26,9 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    ImageOptions image;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -35,7 +39,8 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
         Console console = common.console();
         console.accept(new Event.StageStarted("validate", "checking the configuration"));
         ProjectConfig config = common.loader(training).load();
-        RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply).call();
+        RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply)
+                .withImage(i -> image.apply(i, config, System.getenv())).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {
             result.error().ifPresent(e -> console.error("error: " + e));
@@ -55,6 +60,10 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
             s.append(String.format("  metrics        %s%n", TrainCommand.metrics(t.metrics())));
             s.append(String.format("  model          %s%n", t.modelUri()));
             s.append(String.format("  log            %s%n", t.logLocation()));
+        });
+        result.image().ifPresent(i -> {
+            s.append(String.format("  image          %s%n", i.reference()));
+            s.append(String.format("  digest         %s%n", i.digest().orElse("not pushed; image id " + i.imageId())));
         });
         return s.toString();
     }

@@ -6,6 +6,8 @@ import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.event.StageStatus;
+import io.jenkins.plugins.cd4ml.image.ImageResult;
+import io.jenkins.plugins.cd4ml.image.ServingImage;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import io.jenkins.plugins.cd4ml.train.TrainingResult;
 import java.util.ArrayList;
@@ -29,6 +31,7 @@ public final class MainJob {
     private final ProjectConfig config;
     private EventSink events = EventSink.NONE;
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
+    private UnaryOperator<ServingImage> imageSetup = UnaryOperator.identity();
 
     private MainJob(ProjectConfig config) {
         this.config = config;
@@ -50,6 +53,12 @@ public final class MainJob {
         return this;
     }
 
+    /** Adjusts the serving image build before it runs (builder, tag, push, credentials). */
+    public MainJob withImage(UnaryOperator<ServingImage> setup) {
+        this.imageSetup = setup;
+        return this;
+    }
+
     /**
      * Runs every stage.
      *
@@ -60,6 +69,9 @@ public final class MainJob {
         finish(stages, "validate", StageStatus.SUCCEEDED, config.file().getFileName() + " and "
                 + config.features().file().getFileName() + " are valid");
 
+        if (config.serve().isPresent()) {
+            imageSetup.apply(ServingImage.forLatestModel(config)).checkTag(); // fail before training, not after
+        }
         events.accept(new Event.StageStarted("train", "training on " + config.train().backend().configName()));
         TrainingResult training;
         try {
@@ -75,7 +87,7 @@ public final class MainJob {
             for (String stage : STAGES.subList(STAGES.indexOf("train") + 1, STAGES.size())) {
                 stages.add(new StageResult(stage, StageStatus.NOT_RUN, "train failed"));
             }
-            return new RunResult(config.name(), "failed", stages, Optional.empty(),
+            return new RunResult(config.name(), "failed", stages, Optional.empty(), Optional.empty(),
                     Optional.of(e.getMessage() + e.suggestion().map(s -> "; " + s).orElse("")));
         }
         finish(stages, "train", StageStatus.SUCCEEDED, "model " + training.modelVersion() + metricsText(training)
@@ -83,9 +95,32 @@ public final class MainJob {
 
         notAvailable(stages, "tune", config.tune().isPresent(), "no tune section");
         notAvailable(stages, "gate", config.qualityGate().isPresent(), "no quality_gate section");
-        notAvailable(stages, "image", config.serve().isPresent(), "no serve section");
+        Optional<ImageResult> image = Optional.empty();
+        if (config.serve().isEmpty()) {
+            finish(stages, "image", StageStatus.SKIPPED, "no serve section");
+        } else {
+            events.accept(new Event.StageStarted("image", "building the serving image of model "
+                    + training.modelVersion()));
+            try {
+                image = Optional.of(imageSetup.apply(ServingImage.forModel(config, training.modelUri())
+                        .withEvents(events)).build());
+            } catch (OperationStoppedException e) {
+                events.accept(new Event.StageFinished("image", StageStatus.FAILED, e.getMessage()));
+                throw e;
+            } catch (Cd4mlException e) {
+                finish(stages, "image", StageStatus.FAILED, e.getMessage());
+                stages.add(new StageResult("deploy", StageStatus.NOT_RUN, "image failed"));
+                return new RunResult(config.name(), "failed", stages, Optional.of(training), Optional.empty(),
+                        Optional.of(e.getMessage() + e.suggestion().map(s -> "; " + s).orElse("")));
+            }
+            ImageResult built = image.get();
+            finish(stages, "image", StageStatus.SUCCEEDED, built.reference() + " "
+                    + built.digest().map(d -> "pushed as " + d).orElse("(not pushed; image id "
+                            + built.imageId().substring(0, Math.min(19, built.imageId().length())) + ")")
+                    + " with " + built.builder());
+        }
         notAvailable(stages, "deploy", config.deploy().isPresent(), "no deploy section");
-        return new RunResult(config.name(), "succeeded", stages, Optional.of(training), Optional.empty());
+        return new RunResult(config.name(), "succeeded", stages, Optional.of(training), image, Optional.empty());
     }
 
     private void notAvailable(List<StageResult> stages, String stage, boolean configured, String whySkipped) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -153,14 +154,24 @@ class CliTest {
     class Run {
 
         @Test
-        void trainsTheExampleAndReportsStagesNotYetAvailable(@TempDir Path tmp) {
+        void trainsTheExampleBuildsItsImageAndReportsStagesNotYetAvailable(@TempDir Path tmp) {
+            TestEnvironment.requireDockerAndBaseImage();
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
-            Outcome o = cd4ml("run", project.toString());
-            assertThat(o.exitCode()).as(o.err()).isZero();
-            assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
-                    .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
-                    .containsPattern("tune +not available")
-                    .containsPattern("model version +[0-9a-f]{12}");
+            String repository = "cd4ml-test/cli-run";
+            Outcome o = cd4ml("run", project.toString(), "--builder", "docker", "--base-image",
+                    TestEnvironment.baseImage(), "--repository", repository, "--tag", "{model_version}");
+            try {
+                assertThat(o.exitCode()).as(o.err()).isZero();
+                assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
+                        .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
+                        .containsPattern("tune +not available")
+                        .containsPattern("image +succeeded +" + repository + ":[0-9a-f]{12} \\(not pushed; image id "
+                                + "sha256:[0-9a-f]{12}\\) with docker")
+                        .containsPattern("model version +[0-9a-f]{12}")
+                        .containsPattern("image +" + repository + ":[0-9a-f]{12}");
+            } finally {
+                ImageCliTest.removeImagesOf(repository);
+            }
         }
 
         @Test

@@ -1,0 +1,380 @@
+package io.jenkins.plugins.cd4ml.image;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Image;
+import com.github.dockerjava.api.model.WaitResponse;
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.model.ModelArchive;
+import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Serves a model on this machine until stopped: its serving image in a container (host
+ * networking), or the bundled server run directly with the system Python against the extracted
+ * model ({@code cd4ml serve --no-container}).
+ *
+ * <pre>{@code
+ * LocalModelServer.inContainer(config, docker, "registry/iris:3f2a9c1b7d4e").withPort(8080).withEvents(sink).run();
+ * }</pre>
+ *
+ * <p>{@link #run()} streams the server's output as {@code LogLine} events (source
+ * {@value #SOURCE}), announces the URL once {@code /ready} answers, and returns when the server
+ * exits by itself. When the calling thread is interrupted (Ctrl-C) it stops and removes the
+ * container (or ends the process) and throws {@link OperationStoppedException}.
+ */
+public final class LocalModelServer {
+
+    /** Source of the server's output lines. */
+    public static final String SOURCE = "serve";
+    private static final Duration READY_WAIT = Duration.ofMinutes(3);
+
+    private final ProjectConfig config;
+    private final DockerClient docker;
+    private final String image;
+    private final Optional<String> model;
+    private int port = ServingImageLayout.PORT;
+    private Map<String, String> environment = System.getenv();
+    private EventSink events = EventSink.NONE;
+
+    private LocalModelServer(ProjectConfig config, DockerClient docker, String image, Optional<String> model) {
+        this.config = config;
+        this.docker = docker;
+        this.image = image;
+        this.model = model;
+    }
+
+    /** Runs {@code image} in a container with host networking. */
+    public static LocalModelServer inContainer(ProjectConfig config, DockerClient docker, String image) {
+        return new LocalModelServer(config, docker, image, Optional.empty());
+    }
+
+    /**
+     * Runs the bundled server with the system Python (which needs the server's packages).
+     *
+     * @param model as for {@link ServingImage#forModel}; empty for the newest model
+     */
+    public static LocalModelServer inProcess(ProjectConfig config, Optional<String> model) {
+        return new LocalModelServer(config, null, null, model);
+    }
+
+    /**
+     * The newest image in the daemon built by cd4ml for {@code config}'s newest model.
+     *
+     * @throws Cd4mlException if there is none, saying how to build it
+     */
+    public static String latestImage(ProjectConfig config, DockerClient docker, Map<String, String> environment) {
+        String version;
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("cd4ml-serve-");
+            version = ModelArchive.readManifest(new ModelSource(config, environment).resolve(Optional.empty(),
+                    scratch)).version();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            delete(scratch);
+        }
+        List<Image> images = docker.listImagesCmd().withLabelFilter(Map.of(ImageLabels.PROJECT, config.name(),
+                ImageLabels.MODEL_VERSION, version)).exec();
+        return images.stream().max(Comparator.comparing(Image::getCreated))
+                .map(i -> i.getRepoTags() != null && i.getRepoTags().length > 0 && !i.getRepoTags()[0].contains("<none>")
+                        ? i.getRepoTags()[0] : i.getId())
+                .orElseThrow(() -> Cd4mlException.badInput("the Docker daemon has no serving image of " + config.name()
+                        + " model " + version + " (the newest model)", "build it first (cd4ml build-image), pass "
+                        + "--image, or serve without Docker: --no-container"));
+    }
+
+    /** Listens on this port (on all interfaces of this machine). Default 8080. */
+    public LocalModelServer withPort(int port) {
+        this.port = port;
+        return this;
+    }
+
+    /** The environment ({@code CD4ML_PYTHON}); the process's by default. */
+    public LocalModelServer withEnvironment(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+        return this;
+    }
+
+    public LocalModelServer withEvents(EventSink events) {
+        this.events = events;
+        return this;
+    }
+
+    /**
+     * Serves until the server exits or the thread is interrupted.
+     *
+     * @throws OperationStoppedException when interrupted, after stopping the server
+     * @throws Cd4mlException if the server exits with an error
+     */
+    public void run() {
+        if (docker != null) {
+            runContainer();
+        } else {
+            runProcess();
+        }
+    }
+
+    private void runContainer() {
+        Map<String, String> env = ServingEnvironment.of(config, port, Optional.of(image));
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        String name = "cd4ml-serve-" + config.name() + "-" + Integer.toHexString(
+                ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        String id;
+        try {
+            id = docker.createContainerCmd(image).withName(name).withEnv(envList)
+                    .withLabels(Map.of("io.cd4ml.serve", config.name()))
+                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host")).exec().getId();
+        } catch (NotFoundException e) {
+            throw Cd4mlException.badInput("the Docker daemon has no image " + image, "build it (cd4ml build-image) "
+                    + "or pull it first");
+        }
+        ResultCallback.Adapter<Frame> logs = null;
+        ReadyWatcher ready = null;
+        try {
+            docker.startContainerCmd(id).exec();
+            events.info("started container " + name + " from " + image + " with host networking on port " + port);
+            logs = docker.logContainerCmd(id).withFollowStream(true).withStdOut(true).withStdErr(true)
+                    .exec(new ResultCallback.Adapter<>() {
+                        private final StringBuilder partial = new StringBuilder();
+
+                        @Override
+                        public void onNext(Frame frame) {
+                            lines(partial, new String(frame.getPayload(), StandardCharsets.UTF_8));
+                        }
+                    });
+            ready = ReadyWatcher.start(port, events);
+            AtomicInteger status = new AtomicInteger(Integer.MIN_VALUE);
+            ResultCallback.Adapter<WaitResponse> waiting = docker.waitContainerCmd(id).exec(new ResultCallback.Adapter<>() {
+                @Override
+                public void onNext(WaitResponse response) {
+                    status.set(response.getStatusCode() == null ? -1 : response.getStatusCode());
+                }
+            });
+            waiting.awaitCompletion();
+            logs.awaitCompletion(5, TimeUnit.SECONDS);
+            if (status.get() != 0) {
+                throw Cd4mlException.workFailed("the model server in " + name + " exited with status " + status.get(),
+                        "see its output above", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationStoppedException("the model server container " + name + " (stopped and removed)");
+        } finally {
+            if (ready != null) {
+                ready.stop();
+            }
+            removeContainer(id);
+            closeQuietly(logs);
+        }
+    }
+
+    private void removeContainer(String id) {
+        boolean interrupted = Thread.interrupted(); // the daemon calls below must not be cut short
+        try {
+            try {
+                docker.stopContainerCmd(id).withTimeout(10).exec();
+            } catch (DockerException e) {
+                // already stopped
+            }
+            docker.removeContainerCmd(id).withForce(true).exec();
+        } catch (NotFoundException e) {
+            // already gone
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void runProcess() {
+        Path scratch = null;
+        Process process = null;
+        ReadyWatcher ready = null;
+        try {
+            scratch = Files.createTempDirectory("cd4ml-serve-");
+            Path archive = new ModelSource(config, environment).resolve(model, scratch);
+            Path bundle = scratch.resolve("bundle");
+            BundledServingApp.copyTo(bundle);
+            Path modelDir = scratch.resolve("model");
+            BuildContext.writeModelDirectory(modelDir, archive, config, events);
+            String python = PythonInterpreter.resolve(Optional.empty(), environment);
+            ProcessBuilder builder = new ProcessBuilder(python, "-m", "cd4ml_serving").directory(scratch.toFile());
+            builder.environment().putAll(ServingEnvironment.of(config, port, Optional.empty()));
+            builder.environment().put("CD4ML_MODEL_DIR", modelDir.toString());
+            builder.environment().put("PYTHONPATH", bundle.resolve(ServingImageLayout.CONTEXT_APP).toString());
+            builder.environment().put("PYTHONUNBUFFERED", "1");
+            builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+            process = builder.start();
+            events.info("started the model server (" + python + ", pid " + process.pid() + ") on port " + port
+                    + " for model " + ModelArchive.readManifest(archive).version());
+            Thread out = pump(process.getInputStream(), "stdout");
+            Thread err = pump(process.getErrorStream(), "stderr");
+            ready = ReadyWatcher.start(port, events);
+            int status = process.waitFor();
+            out.join(5000);
+            err.join(5000);
+            if (status != 0) {
+                throw Cd4mlException.workFailed("the model server exited with status " + status,
+                        "see its output above", null);
+            }
+        } catch (IOException e) {
+            throw Cd4mlException.workFailed("could not start the model server: " + e.getMessage(),
+                    "check that the Python in CD4ML_PYTHON (default /usr/bin/python3) exists", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationStoppedException("the model server process" + (process == null ? ""
+                    : " " + process.pid()));
+        } finally {
+            if (ready != null) {
+                ready.stop();
+            }
+            if (process != null) {
+                stop(process);
+            }
+            delete(scratch);
+        }
+    }
+
+    private static void stop(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy(); // SIGTERM: the server drains and flushes its logs
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Thread pump(InputStream stream, String name) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    events.accept(new Event.LogLine(SOURCE, line));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "cd4ml-serve-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void lines(StringBuilder partial, String text) {
+        synchronized (partial) {
+            partial.append(text);
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                events.accept(new Event.LogLine(SOURCE, partial.substring(0, nl)));
+                partial.delete(0, nl + 1);
+            }
+        }
+    }
+
+    private static void closeQuietly(ResultCallback.Adapter<?> callback) {
+        if (callback != null) {
+            try {
+                callback.close();
+            } catch (IOException e) {
+                // closing a finished stream
+            }
+        }
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory left behind is harmless
+        }
+    }
+
+    /** Polls {@code /ready} in the background and says once when the server answers. */
+    private static final class ReadyWatcher {
+        private final Thread thread;
+
+        private ReadyWatcher(Thread thread) {
+            this.thread = thread;
+        }
+
+        static ReadyWatcher start(int port, EventSink events) {
+            Thread t = new Thread(() -> {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(1)).build();
+                URI uri = URI.create("http://127.0.0.1:" + port + "/ready");
+                long deadline = System.nanoTime() + READY_WAIT.toNanos();
+                while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+                    try {
+                        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2))
+                                .build(), HttpResponse.BodyHandlers.discarding());
+                        if (r.statusCode() == 200) {
+                            events.info("ready: http://127.0.0.1:" + port + "/predict (API docs: http://127.0.0.1:"
+                                    + port + "/docs); Ctrl-C stops it");
+                            return;
+                        }
+                    } catch (IOException e) {
+                        // not listening yet
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "cd4ml-serve-ready");
+            t.setDaemon(true);
+            t.start();
+            return new ReadyWatcher(t);
+        }
+
+        void stop() {
+            thread.interrupt();
+        }
+    }
+}

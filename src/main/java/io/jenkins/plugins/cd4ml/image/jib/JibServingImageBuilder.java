@@ -1,0 +1,315 @@
+package io.jenkins.plugins.cd4ml.image.jib;
+
+import com.google.cloud.tools.jib.api.CacheDirectoryCreationException;
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.DockerClient;
+import com.google.cloud.tools.jib.api.DockerDaemonImage;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import com.google.cloud.tools.jib.api.Jib;
+import com.google.cloud.tools.jib.api.JibContainer;
+import com.google.cloud.tools.jib.api.JibContainerBuilder;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.api.RegistryImage;
+import com.google.cloud.tools.jib.api.TarImage;
+import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
+import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
+import com.google.cloud.tools.jib.api.buildplan.Port;
+import com.google.cloud.tools.jib.event.events.ProgressEvent;
+import com.google.cloud.tools.jib.event.progress.ProgressEventHandler;
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.image.BaseImage;
+import io.jenkins.plugins.cd4ml.image.BuiltImage;
+import io.jenkins.plugins.cd4ml.image.ImageBuildRequest;
+import io.jenkins.plugins.cd4ml.image.ImageNames;
+import io.jenkins.plugins.cd4ml.image.ServingImageBuilder;
+import io.jenkins.plugins.cd4ml.image.ServingImageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Builds serving images without running anything (Jib core): the base image's layers plus three
+ * layers, requirements → app → model, with the same entrypoint, environment, user, port and
+ * labels the Dockerfile gives. The model layer comes last, so a new model changes only it.
+ *
+ * <p>Jib cannot {@code RUN pip install}: the base image must already contain the server's Python
+ * dependencies (fastapi, uvicorn, scikit-learn, pandas, joblib, prometheus-client, fluent-logger,
+ * PyYAML) and the project's own requirements. It reads the base image from a registry
+ * ({@code registry://} or a plain name), the Docker daemon ({@code docker://}) or a tarball
+ * ({@code tar://}), and writes the image to a registry (push), a tarball, or the Docker daemon.
+ * Plain HTTP is allowed only for registries on this machine ({@code localhost}, {@code 127.*}).
+ */
+public final class JibServingImageBuilder implements ServingImageBuilder {
+
+    /** Source of Jib's log lines. */
+    public static final String SOURCE = "jib";
+    static final String SEND_CREDENTIALS_OVER_HTTP = "sendCredentialsOverHttp";
+
+    private final DockerClient daemon;
+    private Path baseImageLayersCache;
+
+    /** A builder that reads and writes only registries and tarballs. */
+    public JibServingImageBuilder() {
+        this(null);
+    }
+
+    /**
+     * A builder that can also read base images from, and load images into, a Docker daemon.
+     *
+     * @param daemon Jib's client for the daemon (e.g. {@link JibDockerClients#cli})
+     */
+    public JibServingImageBuilder(DockerClient daemon) {
+        this.daemon = daemon;
+    }
+
+    /** Keeps base image layers here instead of Jib's default user cache directory. */
+    public JibServingImageBuilder withBaseImageLayersCache(Path directory) {
+        this.baseImageLayersCache = directory;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "jib";
+    }
+
+    @Override
+    public BuiltImage build(ImageBuildRequest request, EventSink events) {
+        if (!request.projectRequirements().isEmpty()) {
+            events.warn("jib cannot run pip: the project's requirements (" + String.join(", ",
+                    request.projectRequirements()) + ") must already be in the base image "
+                    + request.baseImage());
+        }
+        Target target = target(request);
+        Path scratchCache = null;
+        try {
+            JibContainerBuilder jib = from(request.baseImage(), request);
+            Path context = request.context();
+            Instant fixed = Instant.ofEpochSecond(1);
+            jib.setFileEntriesLayers(
+                    FileEntriesLayer.builder().setName("requirements")
+                            .addEntry(context.resolve(ServingImageLayout.CONTEXT_REQUIREMENTS),
+                                    AbsoluteUnixPath.get(ServingImageLayout.IMAGE_REQUIREMENTS),
+                                    FilePermissions.DEFAULT_FILE_PERMISSIONS, fixed)
+                            .build(),
+                    directoryLayer("app", context.resolve(ServingImageLayout.CONTEXT_APP), ServingImageLayout.IMAGE_APP),
+                    directoryLayer("model", context.resolve(ServingImageLayout.CONTEXT_MODEL),
+                            ServingImageLayout.IMAGE_MODEL))
+                    .setEntrypoint(ServingImageLayout.ENTRYPOINT)
+                    .setProgramArguments(ServingImageLayout.COMMAND)
+                    .setEnvironment(ServingImageLayout.environment())
+                    .setUser(ServingImageLayout.USER)
+                    .setExposedPorts(Port.tcp(ServingImageLayout.PORT))
+                    .setLabels(request.labels())
+                    .setCreationTime(request.created());
+            Containerizer containerizer = target.containerizer()
+                    .setToolName("cd4ml")
+                    .setAllowInsecureRegistries(allowInsecure(request))
+                    .addEventHandler(LogEvent.class, log -> log(log, events))
+                    .addEventHandler(ProgressEvent.class, new ProgressEventHandler(progress(events)));
+            if (request.noCache()) {
+                scratchCache = Files.createTempDirectory("cd4ml-jib-cache-");
+                containerizer.setBaseImageLayersCache(scratchCache.resolve("base"))
+                        .setApplicationLayersCache(scratchCache.resolve("application"));
+            } else if (baseImageLayersCache != null) {
+                containerizer.setBaseImageLayersCache(baseImageLayersCache);
+            }
+            if (request.push()) {
+                events.info("pushing " + request.reference() + request.pushCredential()
+                        .map(c -> " as " + c.username() + " (credentials from " + c.source() + ")")
+                        .orElse(" anonymously"));
+            }
+            JibContainer container = containerize(jib, containerizer, allowInsecure(request));
+            String digest = container.getDigest().toString();
+            long size = target.size(request, digest);
+            if (request.push()) {
+                events.info("pushed " + ImageNames.repository(request.reference()) + "@" + digest);
+            }
+            return new BuiltImage(request.reference(), container.getImageId().toString(),
+                    request.push() ? Optional.of(digest) : Optional.empty(), size, container.isImagePushed(),
+                    request.tarball().map(Path::toString));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationStoppedException("the jib build of " + request.reference());
+        } catch (ExecutionException e) {
+            throw JibFailures.explain(e.getCause() == null ? e : e.getCause(), request);
+        } catch (RegistryException | IOException | CacheDirectoryCreationException e) {
+            throw JibFailures.explain(e, request);
+        } finally {
+            deleteQuietly(scratchCache);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary cache left behind is harmless
+        }
+    }
+
+    /**
+     * Jib sends credentials over plain HTTP only when the {@value #SEND_CREDENTIALS_OVER_HTTP} system
+     * property says so; cd4ml allows that for registries on this machine alone, for this build only.
+     */
+    private static JibContainer containerize(JibContainerBuilder jib, Containerizer containerizer, boolean local)
+            throws InterruptedException, RegistryException, IOException, CacheDirectoryCreationException,
+            ExecutionException {
+        if (!local) {
+            return jib.containerize(containerizer);
+        }
+        synchronized (JibServingImageBuilder.class) {
+            String previous = System.getProperty(SEND_CREDENTIALS_OVER_HTTP);
+            System.setProperty(SEND_CREDENTIALS_OVER_HTTP, "true");
+            try {
+                return jib.containerize(containerizer);
+            } finally {
+                if (previous == null) {
+                    System.clearProperty(SEND_CREDENTIALS_OVER_HTTP);
+                } else {
+                    System.setProperty(SEND_CREDENTIALS_OVER_HTTP, previous);
+                }
+            }
+        }
+    }
+
+    private JibContainerBuilder from(BaseImage base, ImageBuildRequest request) {
+        try {
+            return switch (base.source()) {
+                case REGISTRY -> {
+                    RegistryImage image = RegistryImage.named(base.reference());
+                    request.baseCredential().ifPresent(c -> image.addCredential(c.username(), c.password()));
+                    yield Jib.from(image);
+                }
+                case DOCKER_DAEMON -> {
+                    if (daemon == null) {
+                        throw Cd4mlException.badInput("the base image " + base + " is in a Docker daemon, but no "
+                                + "daemon (or docker command) is available", "name a registry image, or a "
+                                + "docker save tarball as tar:///path/base.tar");
+                    }
+                    yield Jib.from(daemon, DockerDaemonImage.named(base.reference()));
+                }
+                case TARBALL -> {
+                    if (!Files.isRegularFile(base.tarball())) {
+                        throw Cd4mlException.badInput("the base image tarball " + base.tarball() + " does not exist",
+                                "write it with docker save -o " + base.tarball() + " IMAGE");
+                    }
+                    yield Jib.from(TarImage.at(base.tarball()));
+                }
+            };
+        } catch (InvalidImageReferenceException e) {
+            throw Cd4mlException.badInput("'" + base.reference() + "' is not a valid image reference",
+                    "write the base image as [registry/]name[:tag]");
+        }
+    }
+
+    /** Where the image goes, and how its size is found afterwards. */
+    private interface Target {
+        Containerizer containerizer();
+
+        long size(ImageBuildRequest request, String digest) throws IOException, RegistryException,
+                InterruptedException;
+    }
+
+    private Target target(ImageBuildRequest request) {
+        try {
+            if (request.tarball().isPresent()) {
+                Path tarball = request.tarball().get();
+                Files.createDirectories(tarball.toAbsolutePath().getParent());
+                TarImage image = TarImage.at(tarball).named(request.reference());
+                return new FixedTarget(Containerizer.to(image), (r, d) -> Files.size(tarball));
+            }
+            if (request.push()) {
+                RegistryImage image = RegistryImage.named(request.reference());
+                request.pushCredential().ifPresent(c -> image.addCredential(c.username(), c.password()));
+                return new FixedTarget(Containerizer.to(image),
+                        (r, d) -> RegistryManifests.compressedSize(r, d, allowInsecure(r)));
+            }
+            if (daemon == null) {
+                throw Cd4mlException.badInput("jib has nowhere to put " + request.reference() + ": no push, no tarball "
+                        + "and no Docker daemon", "pass --push (to " + request.registry() + ") or --tarball FILE");
+            }
+            DockerDaemonImage image = DockerDaemonImage.named(request.reference());
+            ImageReference parsed = ImageReference.parse(request.reference());
+            return new FixedTarget(Containerizer.to(daemon, image), (r, d) -> daemon.inspect(parsed).getSize());
+        } catch (InvalidImageReferenceException e) {
+            throw Cd4mlException.badInput("'" + request.reference() + "' is not a valid image reference",
+                    "check serve.image.repository and the tag");
+        } catch (IOException e) {
+            throw Cd4mlException.workFailed("cannot write " + request.tarball().orElseThrow() + ": " + e.getMessage(),
+                    "check the directory and its permissions", e);
+        }
+    }
+
+    /** A size lookup that may talk to a registry or daemon. */
+    @FunctionalInterface
+    private interface SizeLookup {
+        long size(ImageBuildRequest request, String digest) throws IOException, RegistryException,
+                InterruptedException;
+    }
+
+    private record FixedTarget(Containerizer containerizer, SizeLookup lookup) implements Target {
+        @Override
+        public long size(ImageBuildRequest request, String digest) throws IOException, RegistryException,
+                InterruptedException {
+            return lookup.size(request, digest);
+        }
+    }
+
+    static boolean allowInsecure(ImageBuildRequest request) {
+        boolean target = request.push() && ImageNames.isLocal(request.registry());
+        boolean base = request.baseImage().source() == BaseImage.Source.REGISTRY
+                && ImageNames.isLocal(request.baseImage().registry());
+        return target || base;
+    }
+
+    private static FileEntriesLayer directoryLayer(String name, Path source, String target) throws IOException {
+        return FileEntriesLayer.builder().setName(name)
+                .addEntryRecursive(source, AbsoluteUnixPath.get(target),
+                        (file, inImage) -> Files.isDirectory(file) || Files.isExecutable(file)
+                                ? FilePermissions.DEFAULT_FOLDER_PERMISSIONS : FilePermissions.DEFAULT_FILE_PERMISSIONS,
+                        (file, inImage) -> Instant.ofEpochSecond(1))
+                .build();
+    }
+
+    private static void log(LogEvent log, EventSink events) {
+        switch (log.getLevel()) {
+            case ERROR, WARN -> events.warn("jib: " + log.getMessage());
+            case LIFECYCLE -> events.accept(new Event.LogLine(SOURCE, log.getMessage()));
+            case PROGRESS, INFO -> events.accept(new Event.Message(Event.Level.DEBUG, "jib: " + log.getMessage()));
+            default -> { }
+        }
+    }
+
+    /** Overall progress in steps of 10%, with what is still running. */
+    private static Consumer<ProgressEventHandler.Update> progress(EventSink events) {
+        AtomicInteger lastTenth = new AtomicInteger();
+        return update -> {
+            int tenth = (int) Math.floor(update.getProgress() * 10);
+            if (tenth > lastTenth.get() && lastTenth.getAndSet(tenth) < tenth) {
+                String doing = update.getUnfinishedLeafTasks().isEmpty() ? ""
+                        : " (" + String.join(", ", update.getUnfinishedLeafTasks()) + ")";
+                events.accept(new Event.LogLine(SOURCE, tenth * 10 + "%" + doing));
+            }
+        };
+    }
+}
