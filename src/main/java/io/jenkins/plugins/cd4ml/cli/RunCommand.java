@@ -9,11 +9,12 @@ import io.jenkins.plugins.cd4ml.run.StageResult;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code cd4ml run}: the main job — validate, train, tune, gate, image, deploy. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the whole job for the project: validate, train, then tune, gate, image (built with "
-                + "the configured builder, pushed with --push) and deploy (stages this version cannot do yet are "
+                + "--build-image, pushed with --push) and deploy (stages this version cannot do yet are "
                 + "reported as not available).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or the "
@@ -29,6 +30,10 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     @Mixin
     ImageOptions image;
 
+    @Option(names = "--build-image", description = "Build the serving image after training (implied by --push). "
+            + "Without it the image stage is skipped, so a local run needs no Docker daemon or registry.")
+    boolean buildImage;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -40,6 +45,7 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
         console.accept(new Event.StageStarted("validate", "checking the configuration"));
         ProjectConfig config = common.loader(training).load();
         RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply)
+                .withImageBuild(buildImage || image.push)
                 .withImage(i -> image.apply(i, config, System.getenv())).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {

@@ -5,7 +5,7 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.image.LocalModelServer;
-import io.jenkins.plugins.cd4ml.image.docker.ImageDockerClients;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -68,9 +68,9 @@ final class ServeCommand implements Callable<Integer>, HasCommonOptions {
         if (noContainer) {
             server = LocalModelServer.inProcess(config, Optional.ofNullable(model));
         } else {
-            DockerClient docker = ImageDockerClients.create(env);
-            if (!ImageDockerClients.answers(docker)) {
-                throw Cd4mlException.badInput("no Docker daemon answers at " + ImageDockerClients.describeHost(env),
+            DockerClient docker = DockerClients.shared(env);
+            if (!DockerClients.isAvailable(docker)) {
+                throw Cd4mlException.badInput("no Docker daemon answers at " + DockerClients.host(env),
                         "start Docker (or set DOCKER_HOST), or serve without it: --no-container");
             }
             String chosen = image != null ? image : LocalModelServer.latestImage(config, docker, env);

@@ -4,7 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
-import io.jenkins.plugins.cd4ml.image.docker.ImageDockerClients;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibDockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibServingImageBuilder;
 import java.util.List;
@@ -28,10 +28,10 @@ public final class ServingImageBuilders {
     public static ServingImageBuilder create(String name, Map<String, String> environment, EventSink events) {
         switch (name) {
             case "docker" -> {
-                DockerClient docker = ImageDockerClients.create(environment);
-                if (!ImageDockerClients.answers(docker)) {
+                DockerClient docker = DockerClients.shared(environment);
+                if (!DockerClients.isAvailable(docker)) {
                     throw Cd4mlException.badInput("the docker image builder needs a Docker daemon, but none answers "
-                            + "at " + ImageDockerClients.describeHost(environment), "start Docker (or set DOCKER_HOST), "
+                            + "at " + DockerClients.host(environment), "start Docker (or set DOCKER_HOST), "
                             + "or build without a daemon: --builder jib");
                 }
                 return new DockerServingImageBuilder(docker);
@@ -40,11 +40,11 @@ public final class ServingImageBuilders {
                 return jib(environment);
             }
             case "auto" -> {
-                DockerClient docker = ImageDockerClients.create(environment);
-                if (ImageDockerClients.answers(docker)) {
+                DockerClient docker = DockerClients.shared(environment);
+                if (DockerClients.isAvailable(docker)) {
                     return new DockerServingImageBuilder(docker);
                 }
-                events.info("no Docker daemon answers at " + ImageDockerClients.describeHost(environment)
+                events.info("no Docker daemon answers at " + DockerClients.host(environment)
                         + "; building with jib");
                 return jib(environment);
             }

@@ -32,6 +32,7 @@ public final class MainJob {
     private EventSink events = EventSink.NONE;
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
     private UnaryOperator<ServingImage> imageSetup = UnaryOperator.identity();
+    private boolean buildImage;
 
     private MainJob(ProjectConfig config) {
         this.config = config;
@@ -53,6 +54,15 @@ public final class MainJob {
         return this;
     }
 
+    /**
+     * Builds the serving image after training (off by default: building needs a Docker daemon or a
+     * registry with the base image, which a quick local run should not require).
+     */
+    public MainJob withImageBuild(boolean build) {
+        this.buildImage = build;
+        return this;
+    }
+
     /** Adjusts the serving image build before it runs (builder, tag, push, credentials). */
     public MainJob withImage(UnaryOperator<ServingImage> setup) {
         this.imageSetup = setup;
@@ -69,7 +79,7 @@ public final class MainJob {
         finish(stages, "validate", StageStatus.SUCCEEDED, config.file().getFileName() + " and "
                 + config.features().file().getFileName() + " are valid");
 
-        if (config.serve().isPresent()) {
+        if (config.serve().isPresent() && buildImage) {
             imageSetup.apply(ServingImage.forLatestModel(config)).checkTag(); // fail before training, not after
         }
         events.accept(new Event.StageStarted("train", "training on " + config.train().backend().configName()));
@@ -98,6 +108,9 @@ public final class MainJob {
         Optional<ImageResult> image = Optional.empty();
         if (config.serve().isEmpty()) {
             finish(stages, "image", StageStatus.SKIPPED, "no serve section");
+        } else if (!buildImage) {
+            finish(stages, "image", StageStatus.SKIPPED, "not requested (build it with --build-image or --push, "
+                    + "or later with cd4ml build-image)");
         } else {
             events.accept(new Event.StageStarted("image", "building the serving image of model "
                     + training.modelVersion()));

@@ -131,9 +131,19 @@ public final class Trainer {
      * @throws io.jenkins.plugins.cd4ml.OperationStoppedException if the thread was interrupted
      */
     public TrainingResult call() {
+        if (backend != null) {
+            return train(backend);
+        }
+        TrainingBackend created = TrainingBackends.create(config.train().backend(), config, environment);
+        try {
+            return train(created);
+        } finally {
+            created.close(); // clients the factory opened for this run (a given backend is the caller's)
+        }
+    }
+
+    private TrainingResult train(TrainingBackend chosen) {
         TrainConfig train = config.train();
-        TrainingBackend chosen = backend != null ? backend
-                : TrainingBackends.create(train.backend(), config, environment);
         Instant started = clock.instant();
         String runId = attachTo != null ? attachTo : newRunId(started);
         Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());

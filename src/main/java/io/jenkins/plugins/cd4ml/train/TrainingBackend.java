@@ -14,7 +14,7 @@ import io.jenkins.plugins.cd4ml.event.EventSink;
  * (process, container, Job, training job) before throwing
  * {@link io.jenkins.plugins.cd4ml.OperationStoppedException}.
  */
-public interface TrainingBackend {
+public interface TrainingBackend extends AutoCloseable {
 
     /** The backend's configuration name, such as {@code local}. */
     String name();
@@ -46,6 +46,11 @@ public interface TrainingBackend {
      */
     default boolean readsLocalChannels() {
         return true;
+    }
+
+    /** Releases clients the backend opened itself; backends handed their clients close nothing. */
+    @Override
+    default void close() {
     }
 
     /** The source name of training output lines. */

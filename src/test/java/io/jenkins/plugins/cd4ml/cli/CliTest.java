@@ -158,7 +158,7 @@ class CliTest {
             TestEnvironment.requireDockerAndBaseImage();
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
             String repository = "cd4ml-test/cli-run";
-            Outcome o = cd4ml("run", project.toString(), "--builder", "docker", "--base-image",
+            Outcome o = cd4ml("run", project.toString(), "--build-image", "--builder", "docker", "--base-image",
                     TestEnvironment.baseImage(), "--repository", repository, "--tag", "{model_version}");
             try {
                 assertThat(o.exitCode()).as(o.err()).isZero();
@@ -172,6 +172,16 @@ class CliTest {
             } finally {
                 ImageCliTest.removeImagesOf(repository);
             }
+        }
+
+        @Test
+        void withoutBuildImageTrainsAndSkipsTheImageStageSoNoDockerIsNeeded(@TempDir Path tmp) {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            Outcome o = cd4ml("run", project.toString());
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
+                    .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
+                    .containsPattern("image +skipped +not requested \\(build it with --build-image or --push");
         }
 
         @Test

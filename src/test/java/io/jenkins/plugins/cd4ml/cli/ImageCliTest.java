@@ -122,7 +122,7 @@ class ImageCliTest {
         @Test
         void aTagThatCannotBeFilledFailsBeforeTraining(@TempDir Path tmp) {
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
-            CliTest.Outcome o = CliTest.cd4ml("run", project.toString());
+            CliTest.Outcome o = CliTest.cd4ml("run", project.toString(), "--build-image");
             assertThat(o.exitCode()).isEqualTo(2);
             assertThat(o.err()).contains("{git_short_sha} needs a Git commit", "--tag '{model_version}'");
             assertThat(Files.exists(project.resolve(".cd4ml/runs"))).as("nothing was trained").isFalse();

@@ -9,7 +9,7 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
-import io.jenkins.plugins.cd4ml.image.docker.ImageDockerClients;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +31,7 @@ class DockerServingImageTest {
     static void prerequisites() {
         TestEnvironment.requireDockerAndBaseImage();
         models = TrainedModels.get();
-        docker = ImageDockerClients.create(System.getenv());
+        docker = DockerClients.create(System.getenv());
     }
 
     @AfterAll

@@ -11,7 +11,7 @@ import com.github.dockerjava.api.model.PullResponseItem;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.event.Event;
-import io.jenkins.plugins.cd4ml.image.docker.ImageDockerClients;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibDockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibServingImageBuilder;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
@@ -44,7 +44,7 @@ class JibServingImageTest {
     static void prerequisites() throws Exception {
         TestEnvironment.requireDockerAndBaseImage();
         models = TrainedModels.get();
-        docker = ImageDockerClients.create(System.getenv());
+        docker = DockerClients.create(System.getenv());
         registryBase = TestEnvironment.registry() + "/" + TestEnvironment.baseImage();
         copyBaseImageToTheRegistry();
     }

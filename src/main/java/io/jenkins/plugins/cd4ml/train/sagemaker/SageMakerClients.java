@@ -10,6 +10,7 @@ import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /**
@@ -31,13 +32,16 @@ final class SageMakerClients {
 
     static SageMakerTrainingBackend backend(ProjectConfig config, Map<String, String> environment) {
         Region region = region(config.train().sagemaker().region(), environment);
-        return new SageMakerTrainingBackend(
-                SageMakerClient.builder().region(region)
-                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build(),
-                CloudWatchLogsClient.builder().region(region)
-                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build(),
-                new S3Transfers(S3Clients.create(environment, Optional.of(region.id()))),
-                Sleeper.SYSTEM);
+        SageMakerClient sagemaker = SageMakerClient.builder().region(region)
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build();
+        CloudWatchLogsClient logs = CloudWatchLogsClient.builder().region(region)
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)).build();
+        S3Client s3 = S3Clients.create(environment, Optional.of(region.id()));
+        return new SageMakerTrainingBackend(sagemaker, logs, new S3Transfers(s3), Sleeper.SYSTEM, () -> {
+            sagemaker.close();
+            logs.close();
+            s3.close();
+        });
     }
 
     /** {@code train.sagemaker.region}, else the environment's, else the AWS profile's. */

@@ -56,6 +56,7 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
     private final CloudWatchLogsClient logs;
     private final S3Transfers s3;
     private final Sleeper sleeper;
+    private final Runnable closer;
 
     /**
      * @param sagemaker the client that creates and follows training jobs; its region is the jobs' region
@@ -65,10 +66,22 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
      */
     public SageMakerTrainingBackend(SageMakerClient sagemaker, CloudWatchLogsClient logs, S3Transfers s3,
             Sleeper sleeper) {
+        this(sagemaker, logs, s3, sleeper, () -> { });
+    }
+
+    /** A backend that owns its clients and releases them with {@code closer} in {@link #close()}. */
+    SageMakerTrainingBackend(SageMakerClient sagemaker, CloudWatchLogsClient logs, S3Transfers s3, Sleeper sleeper,
+            Runnable closer) {
         this.sagemaker = sagemaker;
         this.logs = logs;
         this.s3 = s3;
         this.sleeper = sleeper;
+        this.closer = closer;
+    }
+
+    @Override
+    public void close() {
+        closer.run();
     }
 
     /**
