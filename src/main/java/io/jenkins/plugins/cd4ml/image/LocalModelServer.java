@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.image;
 
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
@@ -36,7 +37,6 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * Serves a model on this machine until stopped: its serving image in a container (host
@@ -102,7 +102,7 @@ public final class LocalModelServer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            delete(scratch);
+            TemporaryDirectory.deleteQuietly(scratch);
         }
         List<Image> images = docker.listImagesCmd().withLabelFilter(Map.of(ImageLabels.PROJECT, config.name(),
                 ImageLabels.MODEL_VERSION, version)).exec();
@@ -263,7 +263,7 @@ public final class LocalModelServer {
             if (process != null) {
                 stop(process);
             }
-            delete(scratch);
+            TemporaryDirectory.deleteQuietly(scratch);
         }
     }
 
@@ -317,19 +317,6 @@ public final class LocalModelServer {
             } catch (IOException e) {
                 // closing a finished stream
             }
-        }
-    }
-
-    private static void delete(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary directory left behind is harmless
         }
     }
 

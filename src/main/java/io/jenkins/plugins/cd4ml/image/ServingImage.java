@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.image;
 
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
@@ -8,7 +9,6 @@ import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.GitInfoReader;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,11 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Builds the serving image of a trained model: the bundled model server with the model baked in.
@@ -222,7 +220,7 @@ public final class ServingImage {
             throw Cd4mlException.workFailed("could not prepare the image build: " + e.getMessage(),
                     "check free space and permissions in " + System.getProperty("java.io.tmpdir"), e);
         } finally {
-            deleteQuietly(scratch);
+            TemporaryDirectory.deleteQuietly(scratch);
         }
     }
 
@@ -312,18 +310,5 @@ public final class ServingImage {
             return e;
         }
         return new Cd4mlException(message, suggestion.orElse(null), e.isUserError(), cause);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary directory left behind is not worth failing a build for
-        }
     }
 }

@@ -54,15 +54,27 @@ public final class S3Clients {
         return builder.build();
     }
 
-    private static Region region(Map<String, String> environment, Optional<String> configured, boolean override) {
+    /**
+     * The region named by the configuration, else by {@code AWS_REGION} or {@code AWS_DEFAULT_REGION};
+     * empty if none is (callers then ask the AWS profile, or fail).
+     */
+    public static Optional<Region> namedRegion(Optional<String> configured, Map<String, String> environment) {
         if (configured.isPresent()) {
-            return Region.of(configured.get());
+            return Optional.of(Region.of(configured.get()));
         }
         for (String name : new String[] {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
             String value = environment.get(name);
             if (value != null && !value.isBlank()) {
-                return Region.of(value.strip());
+                return Optional.of(Region.of(value.strip()));
             }
+        }
+        return Optional.empty();
+    }
+
+    private static Region region(Map<String, String> environment, Optional<String> configured, boolean override) {
+        Optional<Region> named = namedRegion(configured, environment);
+        if (named.isPresent()) {
+            return named.get();
         }
         if (override) {
             return FALLBACK_REGION;

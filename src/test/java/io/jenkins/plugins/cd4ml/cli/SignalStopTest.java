@@ -38,7 +38,7 @@ class SignalStopTest {
         Process cd4ml = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "train", project.toString())
                 .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long[] pids = waitForPids(tmp, cd4ml);
+        long[] pids = waitForPids(tmp, cd4ml, err);
 
         new ProcessBuilder("kill", "-" + signal, String.valueOf(cd4ml.pid())).start().waitFor();
 
@@ -60,10 +60,13 @@ class SignalStopTest {
                 """.formatted("'" + tmp.resolve("pids.txt") + "'");
     }
 
-    private static long[] waitForPids(Path tmp, Process cd4ml) throws Exception {
+    private static long[] waitForPids(Path tmp, Process cd4ml, Path err) throws Exception {
         Path file = tmp.resolve("pids.txt");
         for (int i = 0; i < 600 && (!Files.exists(file) || Files.readString(file).isBlank()); i++) {
-            assertThat(cd4ml.isAlive()).as("cd4ml ended before the script started").isTrue();
+            if (!cd4ml.isAlive()) {
+                assertThat(cd4ml.isAlive()).as("cd4ml ended (exit %d) before the script started:%n%s",
+                        cd4ml.exitValue(), Files.readString(err, StandardCharsets.UTF_8)).isTrue();
+            }
             Thread.sleep(100);
         }
         List<String> parts = List.of(Files.readString(file).strip().split(" "));

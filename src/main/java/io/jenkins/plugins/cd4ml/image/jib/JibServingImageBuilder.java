@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.image.jib;
 
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import com.google.cloud.tools.jib.api.CacheDirectoryCreationException;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.DockerClient;
@@ -30,16 +31,13 @@ import io.jenkins.plugins.cd4ml.image.ImageNames;
 import io.jenkins.plugins.cd4ml.image.ServingImageBuilder;
 import io.jenkins.plugins.cd4ml.image.ServingImageLayout;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Builds serving images without running anything (Jib core): the base image's layers plus three
@@ -150,20 +148,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
         } catch (RegistryException | IOException | CacheDirectoryCreationException e) {
             throw JibFailures.explain(e, request);
         } finally {
-            deleteQuietly(scratchCache);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a temporary cache left behind is harmless
+            TemporaryDirectory.deleteQuietly(scratchCache);
         }
     }
 

@@ -46,14 +46,9 @@ final class SageMakerClients {
 
     /** {@code train.sagemaker.region}, else the environment's, else the AWS profile's. */
     static Region region(Optional<String> configured, Map<String, String> environment) {
-        if (configured.isPresent()) {
-            return Region.of(configured.get());
-        }
-        for (String name : new String[] {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-            String value = environment.get(name);
-            if (value != null && !value.isBlank()) {
-                return Region.of(value.strip());
-            }
+        Optional<Region> named = S3Clients.namedRegion(configured, environment);
+        if (named.isPresent()) {
+            return named.get();
         }
         try {
             return new DefaultAwsRegionProviderChain().getRegion();
