@@ -40,7 +40,12 @@ final class ChannelStager {
     ModelManifest.DataInput stage(String channel, String uri, Path target) throws IOException, InterruptedException {
         Files.createDirectories(target);
         if (uri.startsWith("s3://")) {
-            s3.get().download(S3Location.parse(uri), target);
+            try {
+                s3.get().download(S3Location.parse(uri), target);
+            } catch (Cd4mlException e) {
+                throw new Cd4mlException("channel '" + channel + "': " + e.getMessage(), e.suggestion().orElse(null),
+                        e.isUserError(), e);
+            }
         } else if (uri.startsWith("http://") || uri.startsWith("https://")) {
             download(channel, URI.create(uri), target);
         } else {

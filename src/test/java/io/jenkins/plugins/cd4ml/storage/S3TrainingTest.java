@@ -138,7 +138,7 @@ class S3TrainingTest {
 
         assertThatThrownBy(() -> trainer(config).call())
                 .isInstanceOf(Cd4mlException.class)
-                .hasMessageContaining("nothing found at s3://data/missing/")
+                .hasMessageContaining("channel 'train': nothing found at s3://data/missing/")
                 .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
                         .contains("aws s3 ls s3://data/missing/"));
         assertThat(s3.listObjectsV2(b -> b.bucket("models")).contents()).isEmpty();
