@@ -3,6 +3,7 @@ package io.jenkins.plugins.cd4ml.config;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,8 @@ final class TrainReader {
             }
             return uri;
         });
-        return channels == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(channels));
+        // channel order is the user's: it orders SM_CHANNELS, the input config and the manifest
+        return channels == null ? Map.of() : Collections.unmodifiableMap(channels);
     }
 
     private static Map<String, String> hyperparameters(YamlMap train) {
