@@ -27,7 +27,6 @@ final class DeployReader {
         Integer replicas = deploy.integer("replicas", 0, 1000);
         Map<String, DeployConfig.Environment> environments = deploy.entriesOf("environments", true,
                 (owner, name, node) -> {
-                    String path = deploy.child("environments") + "." + name;
                     if (!Patterns.DNS_LABEL.matcher(name).matches()) {
                         owner.keyProblem(name, "environment name '" + name + "' is not valid; "
                                 + Patterns.DNS_LABEL_RULE);
@@ -36,7 +35,7 @@ final class DeployReader {
                         return new DeployConfig.Environment(Optional.empty(), Optional.empty(), Optional.empty(),
                                 Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
                     }
-                    YamlMap env = deploy.asMap(node, path, ENVIRONMENT_KEYS);
+                    YamlMap env = owner.asMap(node, owner.child(name), ENVIRONMENT_KEYS);
                     return env == null ? null : environment(env);
                 });
         String release = release(deploy);

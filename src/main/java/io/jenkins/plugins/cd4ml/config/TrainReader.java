@@ -73,19 +73,18 @@ final class TrainReader {
 
     private static Map<String, String> channels(YamlMap train) {
         Map<String, String> channels = train.entriesOf("channels", false, (owner, name, node) -> {
-            String path = train.child("channels") + "." + name;
             if (!Patterns.CHANNEL.matcher(name).matches()) {
                 owner.keyProblem(name, "channel name '" + name + "' is not valid; "
                         + "use at most 64 letters, digits, '.', '-' or '_'");
             }
-            String uri = train.scalarText(node, path, "a URI or path");
+            String uri = owner.string(name);
             if (uri != null && Patterns.hasScheme(uri) && !Patterns.isS3(uri) && !Patterns.isHttp(uri)) {
-                train.file().problem(train.file().position(node), path, "'" + uri + "' has an unsupported scheme; "
+                owner.problem(name, "'" + uri + "' has an unsupported scheme; "
                         + "use s3://bucket/key, http(s)://… or a path inside the project");
                 return null;
             }
             if (uri != null && Patterns.isS3(uri) && !Patterns.S3_URI.matcher(uri).matches()) {
-                train.file().problem(train.file().position(node), path, "'" + uri + "' is not a valid S3 URI; use "
+                owner.problem(name, "'" + uri + "' is not a valid S3 URI; use "
                         + "s3://bucket/prefix with a lowercase bucket name of 3 to 63 characters");
                 return null;
             }
@@ -184,7 +183,7 @@ final class TrainReader {
                 owner.keyProblem(name, "'" + name + "' is not a valid environment variable name; use letters, "
                         + "digits and _");
             }
-            return owner.scalarText(node, owner.child(name), "a text value");
+            return owner.string(name);
         }));
         List<String> secrets = new ArrayList<>();
         List<Node> secretNodes = k.list("secrets");

@@ -44,8 +44,8 @@ final class TuneGateReader {
         }
         String earlyStopping = Optional.ofNullable(tune.choice("early_stopping", List.of("off", "auto")))
                 .orElse("off");
-        Map<String, TuneConfig.Parameter> parameters = tune.entriesOf("parameters",
-                (name, node) -> parameter(tune, name, node, strategy));
+        Map<String, TuneConfig.Parameter> parameters = tune.entriesOf("parameters", false,
+                (owner, name, node) -> parameter(owner, name, node, strategy));
         if (parameters == null || parameters.isEmpty() && tune.has("parameters")) {
             if (!tune.has("parameters")) {
                 tune.missing("parameters", "give at least one hyperparameter range, e.g. "
@@ -60,9 +60,8 @@ final class TuneGateReader {
                 parameters == null ? Map.of() : new LinkedHashMap<>(parameters));
     }
 
-    private static TuneConfig.Parameter parameter(YamlMap tune, String name, Node node,
-            String strategy) {
-        YamlMap p = tune.asMap(node, tune.child("parameters") + "." + name, PARAMETER_KEYS);
+    private static TuneConfig.Parameter parameter(YamlMap parameters, String name, Node node, String strategy) {
+        YamlMap p = parameters.asMap(node, parameters.child(name), PARAMETER_KEYS);
         if (p == null) {
             return null;
         }
@@ -127,8 +126,8 @@ final class TuneGateReader {
         if (gate == null) {
             return null;
         }
-        Map<String, GateConfig.Bound> metrics = gate.entriesOf("metrics", (name, node) -> {
-            YamlMap b = gate.asMap(node, gate.child("metrics") + "." + name, List.of("min", "max"));
+        Map<String, GateConfig.Bound> metrics = gate.entriesOf("metrics", false, (owner, name, node) -> {
+            YamlMap b = owner.asMap(node, owner.child(name), List.of("min", "max"));
             if (b == null) {
                 return null;
             }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -453,11 +452,6 @@ final class YamlMap {
             }
         }
         return out;
-    }
-
-    /** Like {@link #entriesOf(String, boolean, EntryReader)} with values required. */
-    <T> Map<String, T> entriesOf(String key, BiFunction<String, Node, T> reader) {
-        return entriesOf(key, false, (owner, name, value) -> reader.apply(name, value));
     }
 
     Map<String, String> stringMap(String key) {
