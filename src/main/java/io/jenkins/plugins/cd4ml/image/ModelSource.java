@@ -49,6 +49,15 @@ final class ModelSource {
             return output.startsWith("s3://") ? latestInS3(S3Location.parse(output), scratch) : latestLocal();
         }
         String m = model.get().strip();
+        try {
+            return resolveGiven(m, output, scratch);
+        } catch (IllegalArgumentException e) { // from S3Location.parse, URI.create, Path.of on what the user typed
+            throw Cd4mlException.badInput("--model " + m + " is not a usable location: " + e.getMessage(),
+                    "give a local path, a file: or s3://bucket/key URI, or a model version under train.output");
+        }
+    }
+
+    private Path resolveGiven(String m, String output, Path scratch) throws IOException {
         if (m.startsWith("s3://")) {
             S3Location location = S3Location.parse(m);
             if (!location.key().endsWith(".tar.gz")) {

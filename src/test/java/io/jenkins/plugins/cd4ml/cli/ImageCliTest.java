@@ -62,6 +62,15 @@ class ImageCliTest {
     class BuildImage {
 
         @Test
+        void aMalformedModelLocationIsAUsageErrorWithoutAStackTrace(@TempDir Path tmp) {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            CliTest.Outcome o = CliTest.cd4ml("build-image", project.toString(), "--model", "s3://");
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("--model s3:// is not a usable location", "s3://bucket/key")
+                    .doesNotContain("\tat ");
+        }
+
+        @Test
         void pushesWithThePasswordFromStdinAndPrintsOneJsonDocument(@TempDir Path tmp) throws Exception {
             TestEnvironment.requireDockerAndBaseImage();
             Path project = trainedIris(tmp);
