@@ -114,7 +114,7 @@ public final class DockerTrainingBackend implements TrainingBackend {
                         + "the script faster");
             }
             log.awaitEnd(LOG_DRAIN_SECONDS);
-            checkOutcome(docker.inspectContainerCmd(id).exec().getState(), job.directory(), resources);
+            checkOutcome(finalState(id, resources), job.directory(), resources);
             return new BackendRun(shortId, Map.of(), job.directory().logFile().toString());
         } catch (InterruptedException e) {
             interrupted = true;
@@ -245,6 +245,26 @@ public final class DockerTrainingBackend implements TrainingBackend {
                 // the wait request is abandoned either way
             }
         }
+    }
+
+    /**
+     * The container's state after it exited. The daemon records an out-of-memory kill from a cgroup
+     * event that can arrive just after the exit, so a SIGKILL exit (137) under a memory limit is
+     * looked at again for up to a second before it is reported as a plain failure.
+     */
+    private InspectContainerResponse.ContainerState finalState(String id, ContainerResources resources) {
+        InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
+        for (int i = 0; i < 5 && resources.memory().isPresent() && Long.valueOf(137).equals(state.getExitCodeLong())
+                && !Boolean.TRUE.equals(state.getOOMKilled()); i++) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            state = docker.inspectContainerCmd(id).exec().getState();
+        }
+        return state;
     }
 
     private static void checkOutcome(InspectContainerResponse.ContainerState state, RunDirectory dir,
