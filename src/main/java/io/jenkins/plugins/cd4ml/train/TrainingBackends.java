@@ -28,7 +28,7 @@ public final class TrainingBackends {
                     environment);
         }
         if (backend == Backend.DOCKER) {
-            return new DockerTrainingBackend(DockerClients.shared(environment));
+            return new DockerTrainingBackend(DockerClients.shared(environment), environment);
         }
         if (backend == Backend.KUBERNETES) {
             return KubernetesTrainingBackend.connect(environment, config.train().sagemaker().region());

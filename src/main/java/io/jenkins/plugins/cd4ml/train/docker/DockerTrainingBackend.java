@@ -24,6 +24,7 @@ import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -48,6 +49,9 @@ import java.util.concurrent.TimeUnit;
  * networks) and {@code docker-init} as PID 1, so a stop reaches the script at once. Its labels
  * ({@value #RUN_ID_LABEL}, {@value #PROJECT_LABEL}, {@value #MANAGED_BY_LABEL}) name the run. The
  * container is removed when the run ends, however it ends.
+ *
+ * <p>When the command runs Python and the project has a {@code requirements.txt}, pip installs it
+ * in the container first ({@link TrainingRequirements}), so a stock Python image can train.
  */
 public final class DockerTrainingBackend implements TrainingBackend {
 
@@ -64,10 +68,21 @@ public final class DockerTrainingBackend implements TrainingBackend {
     private static final long LOG_DRAIN_SECONDS = 30;
 
     private final DockerClient docker;
+    private final Map<String, String> pipSettings;
 
     /** @param docker the client of the daemon to train on */
     public DockerTrainingBackend(DockerClient docker) {
+        this(docker, Map.of());
+    }
+
+    /**
+     * @param docker the client of the daemon to train on
+     * @param environment cd4ml's environment, whose pip settings ({@code PIP_INDEX_URL}, …) the
+     *        container gets for installing {@code requirements.txt}
+     */
+    public DockerTrainingBackend(DockerClient docker, Map<String, String> environment) {
         this.docker = docker;
+        this.pipSettings = TrainingRequirements.pipSettings(environment);
     }
 
     @Override
@@ -163,7 +178,7 @@ public final class DockerTrainingBackend implements TrainingBackend {
         labels.put(MANAGED_BY_LABEL, "cd4ml");
         var create = docker.createContainerCmd(image)
                 .withName("cd4ml-" + job.runId())
-                .withEntrypoint(command)
+                .withEntrypoint(TrainingRequirements.entrypoint(command, job.project().directory()))
                 .withWorkingDir(CODE_DIR)
                 .withEnv(environment(job, resources))
                 .withLabels(labels)
@@ -194,6 +209,7 @@ public final class DockerTrainingBackend implements TrainingBackend {
                 job.hyperparameters(), channels, resources.cpuCount(hostCpus()), resources.gpus()));
         env.put("CD4ML_RUN_ID", job.runId());
         env.put("HOME", "/tmp"); // the user may have no home in the image; libraries cache there
+        env.putAll(pipSettings);
         return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     }
 
@@ -220,7 +236,7 @@ public final class DockerTrainingBackend implements TrainingBackend {
             if (reason.contains("executable file not found") || reason.contains("no such file or directory")) {
                 throw new TrainingFailedException("the training container from " + image + " could not run "
                         + String.join(" ", command) + ": " + reason, "train.image must contain Python 3 (as "
-                        + "python3 on its PATH) and your training dependencies");
+                        + "python3 on its PATH) and your training dependencies, or pip to install requirements.txt");
             }
             throw Cd4mlException.workFailed("the training container from " + image + " could not start: " + reason,
                     null, e);

@@ -19,11 +19,12 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.jenkins.plugins.cd4ml.BundledText;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -167,6 +168,7 @@ final class TrainingJobSpec {
     ConfigMap bootstrapConfigMap(Job owner) {
         Map<String, String> data = new LinkedHashMap<>();
         data.put(BOOTSTRAP_SCRIPT, bootstrapScript());
+        data.put(TrainingRequirements.SCRIPT, TrainingRequirements.script());
         try {
             for (String name : List.of("hyperparameters.json", "inputdataconfig.json")) {
                 data.put(name, Files.readString(job.directory().configDir().resolve(name), StandardCharsets.UTF_8));
@@ -179,14 +181,7 @@ final class TrainingJobSpec {
 
     /** The pod-side bootstrap, bundled with the engine. */
     static String bootstrapScript() {
-        try (InputStream in = TrainingJobSpec.class.getResourceAsStream(BOOTSTRAP_SCRIPT)) {
-            if (in == null) {
-                throw new IllegalStateException(BOOTSTRAP_SCRIPT + " is missing from the cd4ml jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return BundledText.of(TrainingJobSpec.class, BOOTSTRAP_SCRIPT);
     }
 
     /**

@@ -5,7 +5,9 @@ a ConfigMap with this script and the SageMaker config files. The bootstrap
 
 1. downloads the project source into /opt/ml/code and every channel file into
    /opt/ml/input/data/<channel>/, and writes /opt/ml/input/config/*.json;
-2. runs the command (its arguments) in /opt/ml/code, passing signals on;
+2. installs the project's requirements.txt with pip when the command runs Python
+   (cd4ml_requirements.py, mounted next to this script), then runs the command (its arguments) in
+   /opt/ml/code, passing signals on;
 3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure);
 4. exits with the command's exit code, and puts the failure text (/opt/ml/output/failure) into the
    container's termination message, where cd4ml reads it.
@@ -17,6 +19,7 @@ CD4ML_BOOTSTRAP_DIR (this script's directory), CD4ML_TERMINATION_LOG (/dev/termi
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +37,7 @@ CONFIG_FILES = ("hyperparameters.json", "inputdataconfig.json")
 ATTEMPTS = 4
 TIMEOUT_SECONDS = 120
 TERMINATION_LIMIT = 4000  # Kubernetes keeps at most 4096 bytes
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 
 
 class TransferError(Exception):
@@ -190,6 +194,20 @@ class Child:
                 continue
 
 
+def install_requirements(args, code_dir):
+    """pip-installs the project's requirements.txt for a Python command; returns the failure text, or None."""
+    if not PYTHON.fullmatch(os.path.basename(args[0])):
+        return None
+    sys.path.insert(0, BOOTSTRAP_DIR)
+    import cd4ml_requirements  # bundled next to this script
+    return cd4ml_requirements.install(shutil.which(args[0]) or args[0], code_dir)
+
+
+def write_failure(output_dir, text):
+    with open(os.path.join(output_dir, "failure"), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def failure_text(output_dir):
     path = os.path.join(output_dir, "failure")
     if not os.path.isfile(path):
@@ -239,8 +257,14 @@ def main(argv):
         return 1
 
     args = command_line(argv[1:])
-    say("running: " + " ".join(argv[1:]))
-    code = child.run(args, code_dir)
+    failure = install_requirements(args, code_dir)
+    if failure:
+        say(failure)
+        write_failure(output_dir, failure)
+        code = 1
+    else:
+        say("running: " + " ".join(argv[1:]))
+        code = child.run(args, code_dir)
     if child.stopping:
         say("stopped")
         return 128 + signal.SIGTERM if code < 0 else code

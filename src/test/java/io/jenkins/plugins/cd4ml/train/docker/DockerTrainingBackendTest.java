@@ -153,8 +153,74 @@ class DockerTrainingBackendTest {
             assertThat(runDir.resolve("code")).doesNotExist();
             assertThat(events).filteredOn(Event.LogLine.class::isInstance).map(e -> ((Event.LogLine) e).line())
                     .anyMatch(line -> line.contains("accuracy="));
-            assertThat(Files.readString(Path.of(result.logLocation()))).contains("accuracy=");
+            assertThat(Files.readString(Path.of(result.logLocation()))).contains("accuracy=",
+                    "[cd4ml] requirements.txt not installed: the training image has no pip");
             assertThat(containersOf(result.runId())).isEmpty();
+        }
+    }
+
+    @Nested
+    class Requirements {
+
+        private static final String USES_SKLEARN = """
+                import os, sklearn
+                with open(os.path.join(os.environ["SM_MODEL_DIR"], "index.txt"), "w") as f:
+                    f.write(os.environ.get("PIP_INDEX_URL", "unset"))
+                print("accuracy=0.5")
+                """;
+        /** A closed port on this machine: pip must not need an index for what the image already has. */
+        private static final String DEAD_INDEX = "http://127.0.0.1:9/simple";
+
+        private Trainer pipTrainer(Path project, List<Event> events) {
+            ProjectConfig config = ConfigLoader.forProject(project).withEnvironment(Map.of())
+                    .withBackend(Backend.DOCKER).withTrainImage(TestDocker.imageWithPip()).load();
+            return Trainer.forProject(config).withEvents(events::add).withEnvironment(Map.of())
+                    .withBackend(new DockerTrainingBackend(docker, Map.of("PIP_INDEX_URL", DEAD_INDEX,
+                            "AWS_SECRET_ACCESS_KEY", "not for the container")));
+        }
+
+        @Test
+        void installsRequirementsWithTheImagesPipBeforeTheScriptRuns(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.project(tmp, USES_SKLEARN, "");
+            TestProjects.write(project.resolve("requirements.txt"), "# what train.py imports\nscikit-learn\n");
+            List<Event> events = new CopyOnWriteArrayList<>();
+
+            TrainingResult result = pipTrainer(project, events).call();
+
+            assertThat(result.metrics()).containsEntry("accuracy", 0.5);
+            assertThat(Files.readString(Path.of(result.logLocation())))
+                    .contains("[cd4ml] installing requirements.txt with pip", "Requirement already satisfied: scikit-learn");
+            assertThat(Files.readString(Path.of(result.runDirectory()).resolve("model/index.txt")))
+                    .as("the pip settings of cd4ml's environment reach the container, and nothing else")
+                    .isEqualTo(DEAD_INDEX);
+            assertThat(events).filteredOn(Event.Message.class::isInstance).map(e -> ((Event.Message) e).text())
+                    .anyMatch(text -> text.endsWith("python3 train.py"));
+        }
+
+        @Test
+        void aFailedInstallFailsTheRunWithPipsReasonAndRunsNoScript(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.project(tmp, USES_SKLEARN, "");
+            TestProjects.write(project.resolve("requirements.txt"), "./no-such-project\n");
+            List<Event> events = new CopyOnWriteArrayList<>();
+            Trainer trainer = pipTrainer(project, events);
+
+            assertThatThrownBy(trainer::call).isInstanceOf(TrainingFailedException.class)
+                    .hasMessageContaining("installing requirements.txt with pip failed (exit 1)");
+            assertThat(events).filteredOn(Event.LogLine.class::isInstance).map(e -> ((Event.LogLine) e).line())
+                    .anyMatch(line -> line.contains("no-such-project"))
+                    .noneMatch(line -> line.contains("accuracy="));
+        }
+
+        @Test
+        void leavesNonPythonCommandsAlone(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.project(tmp, "", "command: [sh, -c, 'echo accuracy=0.25; "
+                    + "touch $SM_MODEL_DIR/m']");
+            TestProjects.write(project.resolve("requirements.txt"), "./no-such-project\n");
+
+            TrainingResult result = pipTrainer(project, new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.metrics()).containsEntry("accuracy", 0.25);
+            assertThat(Files.readString(Path.of(result.logLocation()))).doesNotContain("[cd4ml]");
         }
     }
 

@@ -11,6 +11,7 @@ import io.jenkins.plugins.cd4ml.storage.S3Presigning;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -131,6 +132,33 @@ class BootstrapScriptTest {
     }
 
     @Test
+    void installsTheProjectsRequirementsWithPipBeforeRunningPython() throws Exception {
+        TestProjects.write(tmp.resolve("project/requirements.txt"), "scikit-learn\n");
+
+        Result result = run("import sklearn\n" + CONTRACT, plan());
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("[cd4ml] installing requirements.txt with pip",
+                "Requirement already satisfied: scikit-learn", "accuracy=0.91");
+        assertThat(result.output().indexOf("Requirement already satisfied"))
+                .isLessThan(result.output().indexOf("[cd4ml] running: python train.py"));
+    }
+
+    @Test
+    void aFailedRequirementsInstallFailsTheRunWithoutRunningTheScript() throws Exception {
+        TestProjects.write(tmp.resolve("project/requirements.txt"), "./no-such-project\n");
+
+        Result result = run(CONTRACT, plan());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.output()).doesNotContain("accuracy=0.91", "[cd4ml] running:");
+        String failure = Files.readString(tmp.resolve("termination-log"));
+        assertThat(failure).startsWith("installing requirements.txt with pip failed (exit 1)");
+        assertThat(Files.readString(fetch("output.tar.gz").resolve("failure"))).isEqualTo(failure);
+        assertThat(transfers.list(RUN.child("model.tar.gz"))).isEmpty();
+    }
+
+    @Test
     void aRejectedUrlFailsTheRunWithoutPrintingIt() throws Exception {
         TransferPlan good = plan();
         TransferPlan.ChannelFile file = good.channels().get("train").get(0);
@@ -204,14 +232,16 @@ class BootstrapScriptTest {
         Path bootstrap = tmp.resolve("bootstrap");
         Files.createDirectories(bootstrap);
         Files.writeString(bootstrap.resolve("bootstrap.py"), TrainingJobSpec.bootstrapScript());
+        Files.writeString(bootstrap.resolve(TrainingRequirements.SCRIPT), TrainingRequirements.script());
         Json.mapper().writeValue(bootstrap.resolve("hyperparameters.json").toFile(), HYPERPARAMETERS);
         Json.mapper().writeValue(bootstrap.resolve("inputdataconfig.json").toFile(), Map.of());
 
         ProcessBuilder builder = new ProcessBuilder(TestProjects.PYTHON, bootstrap.resolve("bootstrap.py").toString(),
                 "python", "train.py").redirectErrorStream(true).directory(tmp.toFile());
         builder.environment().clear();
-        builder.environment().put("PATH", System.getenv("PATH"));
+        builder.environment().put("PATH", "/usr/bin:/bin"); // as in a Debian image (not this machine's pyenv)
         builder.environment().putAll(RunDirectory.environment(ml.toString(), HYPERPARAMETERS, List.of("train"), 1, 0));
+        builder.environment().put("PIP_INDEX_URL", "http://127.0.0.1:9/simple"); // never needed: a closed port
         builder.environment().put("CD4ML_ML_ROOT", ml.toString());
         builder.environment().put("CD4ML_TRANSFER_FILE", transfer.toString());
         builder.environment().put("CD4ML_TERMINATION_LOG", tmp.resolve("termination-log").toString());

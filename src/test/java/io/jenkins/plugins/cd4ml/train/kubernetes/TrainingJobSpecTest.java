@@ -227,7 +227,9 @@ class TrainingJobSpecTest {
 
             assertThat(map.getMetadata().getName()).isEqualTo(KubernetesProjects.RUN_ID + "-bootstrap");
             assertOwnedByTheJob(map.getMetadata().getOwnerReferences());
-            assertThat(map.getData()).containsOnlyKeys("bootstrap.py", "hyperparameters.json", "inputdataconfig.json");
+            assertThat(map.getData()).containsOnlyKeys("bootstrap.py", "cd4ml_requirements.py", "hyperparameters.json",
+                    "inputdataconfig.json");
+            assertThat(map.getData().get("cd4ml_requirements.py")).contains("def install(python, code_dir)");
             assertThat(map.getData().get("bootstrap.py")).contains("def main(argv)");
             assertThat(Json.mapper().readTree(map.getData().get("hyperparameters.json")).get("depth").asText())
                     .isEqualTo("3");
