@@ -27,7 +27,7 @@ final class JibFailures {
             return known;
         }
         String message = String.valueOf(error.getMessage());
-        boolean aboutBase = mentionsBase(message, request);
+        boolean aboutBase = mentionsBase(message, request) || unknownHostIsNotThePushRegistry(error, request);
         String image = aboutBase ? request.baseImage().reference() : request.reference();
         String registry = aboutBase ? request.baseImage().registry() : request.registry();
         Optional<RegistryCredential> credential = aboutBase ? request.baseCredential() : request.pushCredential();
@@ -50,6 +50,12 @@ final class JibFailures {
         if (error instanceof CacheDirectoryCreationException) {
             return Cd4mlException.workFailed("jib could not create its cache directory: " + message,
                     "check that the user's cache directory (XDG_CACHE_HOME or ~/.cache) is writable", null);
+        }
+        if (aboutBase && hasCause(error, UnknownHostException.class)) {
+            return Cd4mlException.workFailed("cannot reach the registry " + registry + " of the base image " + image
+                    + ": " + message, "jib reads a plain base image name from its registry; to use an image of the "
+                    + "local Docker daemon pass --base-image docker://" + image + " (or serve.image.base), or "
+                    + "check the registry address and that it is reachable from here", null);
         }
         if (hasCause(error, UnknownHostException.class) || hasCause(error, ConnectException.class)) {
             return Cd4mlException.workFailed("cannot reach the registry " + registry + " for " + image + ": " + message,
@@ -79,6 +85,21 @@ final class JibFailures {
         String base = ImageNames.repository(request.baseImage().reference());
         String target = ImageNames.repository(request.reference());
         return message.contains(base) && !message.contains(target);
+    }
+
+    /** An unknown host other than the push registry's is the base image's (Docker Hub's, say). */
+    private static boolean unknownHostIsNotThePushRegistry(Throwable error, ImageBuildRequest request) {
+        if (request.baseImage().source() != BaseImage.Source.REGISTRY) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException unknown && unknown.getMessage() != null) {
+                String host = unknown.getMessage().split(":", 2)[0].strip();
+                String pushHost = request.registry().split(":", 2)[0];
+                return !host.equalsIgnoreCase(pushHost);
+            }
+        }
+        return false;
     }
 
     private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {

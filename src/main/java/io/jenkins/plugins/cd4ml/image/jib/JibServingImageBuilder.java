@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Builds serving images without running anything (Jib core): the base image's layers plus three
@@ -56,6 +57,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
     /** Source of Jib's log lines. */
     public static final String SOURCE = "jib";
     static final String SEND_CREDENTIALS_OVER_HTTP = "sendCredentialsOverHttp";
+    private static final Pattern ANSI_STYLE = Pattern.compile("\u001B\\[[0-9;]*m");
 
     private final DockerClient daemon;
     private Path baseImageLayersCache;
@@ -276,11 +278,12 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
                 .build();
     }
 
-    private static void log(LogEvent log, EventSink events) {
+    static void log(LogEvent log, EventSink events) {
+        String message = ANSI_STYLE.matcher(log.getMessage()).replaceAll(""); // jib colours some warnings
         switch (log.getLevel()) {
-            case ERROR, WARN -> events.warn("jib: " + log.getMessage());
-            case LIFECYCLE -> events.accept(new Event.LogLine(SOURCE, log.getMessage()));
-            case PROGRESS, INFO -> events.accept(new Event.Message(Event.Level.DEBUG, "jib: " + log.getMessage()));
+            case ERROR, WARN -> events.warn("jib: " + message);
+            case LIFECYCLE -> events.accept(new Event.LogLine(SOURCE, message));
+            case PROGRESS, INFO -> events.accept(new Event.Message(Event.Level.DEBUG, "jib: " + message));
             default -> { }
         }
     }
