@@ -57,6 +57,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
     /** Source of Jib's log lines. */
     public static final String SOURCE = "jib";
     static final String SEND_CREDENTIALS_OVER_HTTP = "sendCredentialsOverHttp";
+    private static final Pattern LONG_DIGEST = Pattern.compile("(sha256:[0-9a-f]{12})[0-9a-f]{52}");
     private static final Pattern ANSI_STYLE = Pattern.compile("\u001B\\[[0-9;]*m");
 
     private final DockerClient daemon;
@@ -295,7 +296,8 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
             int tenth = (int) Math.floor(update.getProgress() * 10);
             if (tenth > lastTenth.get() && lastTenth.getAndSet(tenth) < tenth) {
                 String doing = update.getUnfinishedLeafTasks().isEmpty() ? ""
-                        : " (" + String.join(", ", update.getUnfinishedLeafTasks()) + ")";
+                        : " (" + LONG_DIGEST.matcher(String.join(", ", update.getUnfinishedLeafTasks()))
+                                .replaceAll("$1…") + ")";
                 events.accept(new Event.LogLine(SOURCE, tenth * 10 + "%" + doing));
             }
         };
