@@ -14,6 +14,11 @@ public interface EventSink {
         accept(new Event.Message(Event.Level.INFO, text));
     }
 
+    /** Shorthand for a debugging {@link Event.Message}, which front ends may leave out. */
+    default void debug(String text) {
+        accept(new Event.Message(Event.Level.DEBUG, text));
+    }
+
     /** Shorthand for a warning {@link Event.Message}. */
     default void warn(String text) {
         accept(new Event.Message(Event.Level.WARNING, text));

@@ -284,7 +284,7 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
         switch (log.getLevel()) {
             case ERROR, WARN -> events.warn("jib: " + message);
             case LIFECYCLE -> events.accept(new Event.LogLine(SOURCE, message));
-            case PROGRESS, INFO -> events.accept(new Event.Message(Event.Level.DEBUG, "jib: " + message));
+            case PROGRESS, INFO -> events.debug("jib: " + message);
             default -> { }
         }
     }

@@ -8,7 +8,6 @@ import com.github.dockerjava.api.model.PullResponseItem;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.docker.DockerErrors;
-import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import java.io.IOException;
 
@@ -105,7 +104,7 @@ final class TrainingImage {
                 events.info("layer " + item.getId() + " pulled");
             } else {
                 String detail = item.getProgress() != null ? " " + item.getProgress() : "";
-                events.accept(new Event.Message(Event.Level.DEBUG, "layer " + item.getId() + ": " + status + detail));
+                events.debug("layer " + item.getId() + ": " + status + detail);
             }
         }
     }

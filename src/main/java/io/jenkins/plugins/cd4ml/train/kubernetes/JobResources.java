@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.train.kubernetes;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -50,6 +51,15 @@ final class JobResources {
                 .resource(spec.transferSecret(plan, owner)).create());
         call("create configmaps", () -> client.configMaps().inNamespace(spec.namespace())
                 .resource(spec.bootstrapConfigMap(owner)).create());
+    }
+
+    /**
+     * Replaces the plan in the run's Secret; the kubelet refreshes the pod's mounted copy (not a
+     * {@code subPath}) within a minute or two, and the bootstrap reads it again before each upload.
+     */
+    void updateTransfer(TransferPlan plan) {
+        call("update secrets", () -> client.secrets().inNamespace(spec.namespace()).withName(spec.secretName())
+                .edit(secret -> new SecretBuilder(secret).withData(TrainingJobSpec.transferData(plan)).build()));
     }
 
     /** Lets the Job start its pod. */

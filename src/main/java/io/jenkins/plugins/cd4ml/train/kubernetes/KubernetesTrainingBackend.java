@@ -56,7 +56,10 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *     every backend.</li>
  * </ol>
  * The Job is created suspended, gets the Secret and ConfigMap (owned by the Job, so Kubernetes
- * deletes them with it), and is then resumed. The Secret is deleted as soon as the run ends.
+ * deletes them with it), and is then resumed. While the run lasts the upload URLs are signed again
+ * every few minutes ({@link UploadUrlRenewal}), so that credentials which expire during a long run
+ * (a role session, IRSA) do not take the results with them. The Secret is deleted as soon as the
+ * run ends.
  *
  * <h2>Progress, failure and stopping</h2>
  *
@@ -73,6 +76,7 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
     private final S3Presigning presigning;
     private final S3Transfers transfers;
     private final Runnable closer;
+    private Duration uploadUrlRenewal = UploadUrlRenewal.DEFAULT_INTERVAL;
 
     /**
      * A backend using these clients; the caller keeps ownership of them.
@@ -108,6 +112,12 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         });
     }
 
+    /** How often the pod's upload URLs are signed again during a run (tests make it short). */
+    KubernetesTrainingBackend renewingUploadUrlsEvery(Duration interval) {
+        this.uploadUrlRenewal = interval;
+        return this;
+    }
+
     @Override
     public String name() {
         return "kubernetes";
@@ -136,10 +146,12 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         } catch (KubernetesClientException e) {
             throw stop(resources); // only an interrupt gets here untranslated; the Job may exist
         }
+        UploadUrlRenewal renewal = null;
         events.info("created Kubernetes Job " + spec.jobName() + " in namespace " + spec.namespace() + " (image "
                 + spec.image() + ")");
         try (JobMonitor monitor = new JobMonitor(resources, events)) {
             resources.createInputs(plan, created);
+            renewal = UploadUrlRenewal.start(resources, plan, run, validity, presigning, uploadUrlRenewal, events);
             monitor.watch();
             resources.resume();
             monitor.awaitCompletion();
@@ -153,6 +165,9 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
             abandon(resources, e);
             throw e;
         } finally {
+            if (renewal != null) {
+                renewal.close();
+            }
             deleteSecret(resources, events);
         }
         fetchResults(job.directory(), run, spec);

@@ -160,8 +160,13 @@ final class TrainingJobSpec {
         return new SecretBuilder()
                 .withMetadata(ownedMetadata(secretName(), owner))
                 .withType("Opaque")
-                .withData(Map.of(TRANSFER_FILE, Base64.getEncoder().encodeToString(plan.toJson())))
+                .withData(transferData(plan))
                 .build();
+    }
+
+    /** The Secret's data: {@value #TRANSFER_FILE} holding {@code plan}. */
+    static Map<String, String> transferData(TransferPlan plan) {
+        return Map.of(TRANSFER_FILE, Base64.getEncoder().encodeToString(plan.toJson()));
     }
 
     /** The ConfigMap with the bootstrap and the run's config files, owned by {@code owner}. */

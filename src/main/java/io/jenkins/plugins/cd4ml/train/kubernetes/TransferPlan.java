@@ -91,6 +91,17 @@ record TransferPlan(String source, Map<String, List<ChannelFile>> channels, Stri
     }
 
     /**
+     * This plan with newly signed upload URLs (the downloads are long done when they matter). A URL
+     * signed with temporary credentials dies with them, however long its own validity; signing
+     * again with the engine's current credentials keeps the pod's uploads working through a long run.
+     */
+    TransferPlan withRenewedUploads(S3Location run, Duration validity, S3Presigning presigning) {
+        return new TransferPlan(source, channels,
+                presigning.put(run.child(TrainingJobSpec.MODEL_ARCHIVE), validity).toString(),
+                presigning.put(run.child(TrainingJobSpec.OUTPUT_ARCHIVE), validity).toString());
+    }
+
+    /**
      * Fails if the plan would not fit into a Secret.
      *
      * @throws Cd4mlException naming the number of files and what to do about it

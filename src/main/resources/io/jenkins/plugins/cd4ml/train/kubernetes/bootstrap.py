@@ -8,13 +8,16 @@ a ConfigMap with this script and the SageMaker config files. The bootstrap
 2. installs the project's requirements.txt with pip when the command runs Python
    (cd4ml_requirements.py, mounted next to this script), then runs the command (its arguments) in
    /opt/ml/code, passing signals on;
-3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure);
+3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure), reading
+   the URL from the Secret again for each attempt: cd4ml renews the upload URLs during the run, and
+   a rejected one is retried for a while, until the renewed one arrives;
 4. exits with the command's exit code, and puts the failure text (/opt/ml/output/failure) into the
    container's termination message, where cd4ml reads it.
 
 Python 3 standard library only, so it runs in any image with Python. URLs are bearer tokens: they
 are never printed. Environment overrides, for tests: CD4ML_ML_ROOT (/opt/ml), CD4ML_TRANSFER_FILE,
-CD4ML_BOOTSTRAP_DIR (this script's directory), CD4ML_TERMINATION_LOG (/dev/termination-log).
+CD4ML_BOOTSTRAP_DIR (this script's directory), CD4ML_TERMINATION_LOG (/dev/termination-log),
+CD4ML_RENEWAL_WAIT_SECONDS (900) and CD4ML_RENEWAL_POLL_SECONDS (15).
 """
 
 import json
@@ -37,6 +40,9 @@ CONFIG_FILES = ("hyperparameters.json", "inputdataconfig.json")
 ATTEMPTS = 4
 TIMEOUT_SECONDS = 120
 TERMINATION_LIMIT = 4000  # Kubernetes keeps at most 4096 bytes
+# cd4ml signs the upload URLs again every few minutes; a rejected one is retried until then
+RENEWAL_WAIT_SECONDS = int(os.environ.get("CD4ML_RENEWAL_WAIT_SECONDS", "900"))
+RENEWAL_POLL_SECONDS = float(os.environ.get("CD4ML_RENEWAL_POLL_SECONDS", "15"))
 PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 
 
@@ -66,13 +72,26 @@ def describe(error):
     return str(error)
 
 
-def retrying(what, action):
-    for attempt in range(1, ATTEMPTS + 1):
+def retrying(what, action, renewable=False):
+    """Runs action, retrying server errors; a rejected (403) renewable URL is waited on for a renewal."""
+    attempt = 0
+    waiting_until = None
+    while True:
         try:
             return action()
         except (urllib.error.URLError, OSError) as error:
+            rejected = isinstance(error, urllib.error.HTTPError) and error.code == 403
+            if renewable and rejected:
+                if waiting_until is None:
+                    waiting_until = time.monotonic() + RENEWAL_WAIT_SECONDS
+                    say("%s: %s; waiting up to %d s for cd4ml to renew the URL"
+                        % (what, describe(error), RENEWAL_WAIT_SECONDS))
+                if time.monotonic() < waiting_until:
+                    time.sleep(RENEWAL_POLL_SECONDS)
+                    continue
+            attempt += 1
             retryable = not isinstance(error, urllib.error.HTTPError) or error.code >= 500 or error.code == 429
-            if not retryable or attempt == ATTEMPTS:
+            if not retryable or attempt >= ATTEMPTS:
                 raise TransferError("%s failed: %s" % (what, describe(error))) from None
             time.sleep(2 ** attempt)
 
@@ -90,18 +109,31 @@ def download(url, target, what):
     return retrying(what, attempt)
 
 
-def upload(path, url, what):
+def upload(path, key, what):
+    """PUTs path to the URL named key in the transfer file, read again for every attempt (cd4ml renews it)."""
     size = os.path.getsize(path)
+    state = {"url": None}
 
     def attempt():
+        try:
+            state["url"] = read_transfer()[key]
+        except (OSError, ValueError, KeyError):
+            if state["url"] is None:
+                raise
+            # the kubelet swaps the file while renewing it: use the URL read before
         with open(path, "rb") as body:
-            request = urllib.request.Request(url, data=body, method="PUT", headers={
+            request = urllib.request.Request(state["url"], data=body, method="PUT", headers={
                 "Content-Length": str(size), "Content-Type": "application/gzip"})
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 response.read()
 
-    retrying(what, attempt)
+    retrying(what, attempt, renewable=True)
     return size
+
+
+def read_transfer():
+    with open(TRANSFER_FILE, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def inside(root, relative):
@@ -226,10 +258,10 @@ def terminate_with(text):
         say("could not write the termination message: %s" % error)
 
 
-def publish(transfer, key, directory, work_dir, name):
+def publish(key, directory, work_dir, name):
     archive = os.path.join(work_dir, name)
     files = pack(directory, archive)
-    size = upload(archive, transfer[key], "upload of " + name)
+    size = upload(archive, key, "upload of " + name)
     say("uploaded %s: %d files (%s)" % (name, files, human(size)))
 
 
@@ -237,8 +269,7 @@ def main(argv):
     if len(argv) < 2:
         sys.stderr.write("usage: bootstrap.py COMMAND [ARG...]\n")
         return 2
-    with open(TRANSFER_FILE, encoding="utf-8") as f:
-        transfer = json.load(f)
+    transfer = read_transfer()
     code_dir = os.path.join(ML_ROOT, "code")
     data_dir = os.path.join(ML_ROOT, "input", "data")
     config_dir = os.path.join(ML_ROOT, "input", "config")
@@ -273,8 +304,8 @@ def main(argv):
     failure = failure_text(output_dir)
     try:
         if code == 0 and not failure:
-            publish(transfer, "model", model_dir, work_dir, "model.tar.gz")
-        publish(transfer, "output", output_dir, work_dir, "output.tar.gz")
+            publish("model", model_dir, work_dir, "model.tar.gz")
+        publish("output", output_dir, work_dir, "output.tar.gz")
     except (TransferError, OSError, tarfile.TarError) as error:
         say(str(error))
         if code == 0 and not failure:

@@ -18,6 +18,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -162,9 +163,7 @@ class BootstrapScriptTest {
     void aRejectedUrlFailsTheRunWithoutPrintingIt() throws Exception {
         TransferPlan good = plan();
         TransferPlan.ChannelFile file = good.channels().get("train").get(0);
-        int at = file.url().indexOf("X-Amz-Signature=") + "X-Amz-Signature=".length();
-        String tampered = file.url().substring(0, at) + (file.url().charAt(at) == '0' ? '1' : '0')
-                + file.url().substring(at + 1);
+        String tampered = tamper(file.url());
         TransferPlan bad = new TransferPlan(good.source(),
                 Map.of("train", List.of(new TransferPlan.ChannelFile(file.path(), tampered))), good.model(),
                 good.output());
@@ -176,6 +175,32 @@ class BootstrapScriptTest {
                 .startsWith("cd4ml could not stage the inputs: download of channel 'train' file " + file.path()
                         + " failed: HTTP 403");
         assertThat(result.output()).contains("HTTP 403").doesNotContain("X-Amz", s3proxy.getUri().toString());
+    }
+
+    @Test
+    void waitsOnARejectedUploadUntilCd4mlRenewsTheUrl() throws Exception {
+        TransferPlan good = plan();
+        TransferPlan expired = new TransferPlan(good.source(), good.channels(), tamper(good.model()), good.output());
+        Process process = start(CONTRACT, expired);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = pump(process, lines);
+        for (int i = 0; i < 300 && lines.stream().noneMatch(l -> l.contains("waiting up to 60 s")); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(lines).as("the bootstrap waits for a renewal")
+                .anyMatch(l -> l.startsWith("[cd4ml] upload of model.tar.gz: HTTP 403"));
+
+        // what the kubelet does when cd4ml updates the Secret: swap the mounted file
+        Path transfer = tmp.resolve("transfer/transfer.json");
+        Path renewed = tmp.resolve("transfer/.renewed.json");
+        Files.write(renewed, good.toJson());
+        Files.move(renewed, transfer, StandardCopyOption.ATOMIC_MOVE);
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(5000);
+        assertThat(process.exitValue()).as(String.join("\n", lines)).isZero();
+        assertThat(fetch("model.tar.gz").resolve("seen.json")).exists();
+        assertThat(String.join("\n", lines)).doesNotContain("X-Amz", s3proxy.getUri().toString());
     }
 
     @Test
@@ -208,6 +233,12 @@ class BootstrapScriptTest {
         assertThat(lines).as(String.join("\n", lines)).contains("[cd4ml] stopped");
         assertThat(transfers.list(RUN.child("model.tar.gz"))).isEmpty();
         assertThat(transfers.list(RUN.child("output.tar.gz"))).isEmpty();
+    }
+
+    /** The URL with its signature changed: S3 rejects it with a 403, as it does an expired one. */
+    private static String tamper(String url) {
+        int at = url.indexOf("X-Amz-Signature=") + "X-Amz-Signature=".length();
+        return url.substring(0, at) + (url.charAt(at) == '0' ? '1' : '0') + url.substring(at + 1);
     }
 
     private TransferPlan plan() throws IOException {
@@ -244,6 +275,8 @@ class BootstrapScriptTest {
         builder.environment().put("PIP_INDEX_URL", "http://127.0.0.1:9/simple"); // never needed: a closed port
         builder.environment().put("CD4ML_ML_ROOT", ml.toString());
         builder.environment().put("CD4ML_TRANSFER_FILE", transfer.toString());
+        builder.environment().put("CD4ML_RENEWAL_WAIT_SECONDS", "60");
+        builder.environment().put("CD4ML_RENEWAL_POLL_SECONDS", "0.2");
         builder.environment().put("CD4ML_TERMINATION_LOG", tmp.resolve("termination-log").toString());
         return builder.start();
     }

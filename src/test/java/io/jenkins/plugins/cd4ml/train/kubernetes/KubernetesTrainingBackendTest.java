@@ -212,6 +212,28 @@ class KubernetesTrainingBackendTest {
         }
 
         @Test
+        void renewsTheUploadUrlsInTheSecretWhileTheRunLasts() throws Exception {
+            backend.renewingUploadUrlsEvery(Duration.ofMillis(300));
+            Background<TrainingResult> training = train();
+            Job job = kubelet.awaitResumedJob();
+            JsonNode first = kubelet.transferPlan(job);
+
+            JsonNode renewed = first;
+            for (int i = 0; i < 100 && renewed.get("model").equals(first.get("model")); i++) {
+                Thread.sleep(100); // URLs signed within the same second are equal
+                renewed = kubelet.transferPlan(job);
+            }
+
+            assertThat(renewed.get("model")).isNotEqualTo(first.get("model"));
+            assertThat(renewed.get("output")).isNotEqualTo(first.get("output"));
+            assertThat(renewed.get("source")).isEqualTo(first.get("source"));
+            assertThat(renewed.get("channels")).isEqualTo(first.get("channels"));
+            succeed(job, renewed); // the renewed URLs upload for real
+            assertThat(training.await(RUN_LIMIT).metrics()).containsEntry("accuracy", 0.9);
+            assertThat(events).noneMatch(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING);
+        }
+
+        @Test
         void runsInTheClientsNamespaceWhenNoneIsConfigured() throws Exception {
             kubelet = new FakeKubelet(server, client, client.getNamespace());
             Background<TrainingResult> training = train(KubernetesProjects.MINIMAL.replace("kubernetes: {namespace: ml}\n",
