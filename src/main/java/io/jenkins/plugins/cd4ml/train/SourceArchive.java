@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.train;
 
+import io.jenkins.plugins.cd4ml.Git;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileVisitResult;
@@ -8,8 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -21,8 +25,11 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  * {@code train.py} and its modules run unchanged in any image.
  *
  * <p>Everything in the project goes in except cd4ml's own state ({@code .cd4ml/}), version
- * control, virtual environments, caches and Python byte code. The archive is reproducible:
- * sorted entries, fixed times and owners, so unchanged code gives identical bytes.
+ * control, virtual environments, caches, Python byte code and dotenv files ({@code .env},
+ * {@code .env.*}: credentials belong in the environment, not in an archive on S3). In a Git work
+ * tree, what Git ignores ({@code .gitignore}, {@code .git/info/exclude}: raw data, checkpoints,
+ * experiment logs) stays behind too; the rest, tracked or not yet added, goes in. The archive is
+ * reproducible: sorted entries, fixed times and owners, so unchanged code gives identical bytes.
  */
 public final class SourceArchive {
 
@@ -77,6 +84,7 @@ public final class SourceArchive {
 
     /** The regular files to pack, sorted; a symbolic link to a file packs its content. */
     static List<Path> files(Path root) throws IOException {
+        Optional<Set<String>> notIgnored = notIgnoredByGit(root);
         List<Path> files = new ArrayList<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
@@ -88,7 +96,10 @@ public final class SourceArchive {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 // symbolic links to files are packed as the file they point to
-                if (Files.isRegularFile(file) && !file.getFileName().toString().endsWith(".pyc")) {
+                String name = file.getFileName().toString();
+                if (Files.isRegularFile(file) && !name.endsWith(".pyc") && !name.equals(".env")
+                        && !name.startsWith(".env.") && notIgnored.map(set -> visible(set, root.relativize(file)))
+                                .orElse(true)) {
                     files.add(file);
                 }
                 return FileVisitResult.CONTINUE;
@@ -96,5 +107,25 @@ public final class SourceArchive {
         });
         files.sort((a, b) -> root.relativize(a).toString().compareTo(root.relativize(b).toString()));
         return files;
+    }
+
+    /**
+     * The paths below {@code root} that Git does not ignore (tracked, or untracked and not
+     * ignored), relative to it; empty where Git cannot tell (no work tree, no git).
+     */
+    private static Optional<Set<String>> notIgnoredByGit(Path root) {
+        return Git.output(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+                .map(out -> Arrays.stream(out.split("\0")).filter(p -> !p.isEmpty())
+                        .collect(Collectors.toUnmodifiableSet()));
+    }
+
+    /** Whether Git lists {@code relative} or a directory holding it (a submodule lists as its directory). */
+    private static boolean visible(Set<String> notIgnored, Path relative) {
+        for (Path p = relative; p != null; p = p.getParent()) {
+            if (notIgnored.contains(p.toString().replace('\\', '/'))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -32,7 +32,15 @@ class ImageCliTest {
     }
 
     static Path trainedIris(Path tmp) {
+        return trainedIris(tmp, "iris-classifier");
+    }
+
+    /** The example trained as project {@code name} (its images are found by project name and model version). */
+    static Path trainedIris(Path tmp, String name) {
         Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+        if (!name.equals("iris-classifier")) {
+            TestProjects.replaceIn(project.resolve("config.yaml"), "name: iris-classifier", "name: " + name);
+        }
         CliTest.Outcome trained = CliTest.cd4ml("train", project.toString(), "-q");
         assertThat(trained.exitCode()).as(trained.err()).isZero();
         return project;
@@ -183,10 +191,12 @@ class ImageCliTest {
         @Test
         void withoutABuiltImageSaysHowToBuildIt(@TempDir Path tmp) {
             TestEnvironment.requireDockerAndBaseImage();
-            Path project = trainedIris(tmp);
+            // a name of its own: the example's model is deterministic, and its image may well be on this daemon
+            String name = "iris-never-built-" + Long.toHexString(System.nanoTime());
+            Path project = trainedIris(tmp, name);
             CliTest.Outcome o = CliTest.cd4ml("serve", project.toString());
             assertThat(o.exitCode()).isEqualTo(2);
-            assertThat(o.err()).contains("has no serving image of iris-classifier", "cd4ml build-image",
+            assertThat(o.err()).contains("has no serving image of " + name, "cd4ml build-image",
                     "--no-container");
         }
     }

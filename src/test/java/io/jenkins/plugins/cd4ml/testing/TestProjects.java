@@ -73,6 +73,19 @@ public final class TestProjects {
         }
     }
 
+    /** Replaces {@code text} (which must be there) with {@code replacement} in {@code file}. */
+    public static void replaceIn(Path file, String text, String replacement) {
+        try {
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            if (!content.contains(text)) {
+                throw new IllegalStateException(file + " does not contain " + text);
+            }
+            Files.writeString(file, content.replace(text, replacement), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Fails with install instructions unless Debian's Python has the ML packages. */
     public static void requirePythonMl() {
         String probe = "import sklearn, pandas, joblib";

@@ -7,6 +7,10 @@ import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +22,7 @@ class SourceArchiveTest {
         Path project = tmp.resolve("project");
         for (String file : new String[] {"train.py", "lib/features.py", "config.yaml", ".git/HEAD",
                 ".cd4ml/runs/r1/model/m.bin", "lib/__pycache__/features.cpython-311.pyc", "stale.pyc",
-                ".venv/bin/python", "sub/.ipynb_checkpoints/x.ipynb"}) {
+                ".venv/bin/python", "sub/.ipynb_checkpoints/x.ipynb", ".env", ".env.production"}) {
             TestProjects.write(project.resolve(file), file);
         }
         Files.setPosixFilePermissions(project.resolve("train.py"), PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -31,5 +35,44 @@ class SourceArchiveTest {
                 .containsExactly("config.yaml", "lib/features.py", "train.py");
         assertThat(tmp.resolve("unpacked/lib/features.py")).hasContent("lib/features.py");
         assertThat(Files.isExecutable(tmp.resolve("unpacked/train.py"))).isTrue();
+    }
+
+    @Test
+    void leavesBehindWhatGitIgnoresInAWorkTree(@TempDir Path tmp) throws Exception {
+        Path repository = tmp.resolve("repository");
+        Path project = repository.resolve("models/iris");
+        for (String file : new String[] {"train.py", "lib/features.py", "data/raw/huge.csv", "checkpoints/e1.ckpt",
+                "new_module.py", "mlruns/0/meta.yaml", "credentials.json"}) {
+            TestProjects.write(project.resolve(file), file);
+        }
+        TestProjects.write(repository.resolve(".gitignore"), "mlruns/\n*.ckpt\n");
+        TestProjects.write(project.resolve(".gitignore"), "data/raw/\n");
+        git(repository, "init", "-q");
+        Files.writeString(repository.resolve(".git/info/exclude"), "credentials.json\n");
+        git(repository, "add", "models/iris/train.py", "models/iris/lib/features.py", ".gitignore",
+                "models/iris/.gitignore");
+
+        assertThat(SourceArchive.files(project)).map(f -> project.relativize(f).toString())
+                .as("tracked, and untracked but not ignored")
+                .containsExactly(".gitignore", "lib/features.py", "new_module.py", "train.py");
+    }
+
+    @Test
+    void packsEverythingWhereGitCannotTell(@TempDir Path tmp) throws Exception {
+        Path project = tmp.resolve("project");
+        TestProjects.write(project.resolve(".gitignore"), "*.ckpt\n"); // not a work tree: nothing reads it
+        TestProjects.write(project.resolve("e1.ckpt"), "weights");
+
+        assertThat(SourceArchive.files(project)).map(f -> project.relativize(f).toString())
+                .containsExactly(".gitignore", "e1.ckpt");
+    }
+
+    private static void git(Path directory, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("git", "-C", directory.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("git %s: %s (git comes with scripts/setup-env)", args[0], output).isZero();
     }
 }
