@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.config;
 
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -105,19 +106,6 @@ final class ConfigCorpus {
 
     /** Copies {@code base/} (config.yaml, features.yaml, train.py, data/) into {@code directory}. */
     static Path copyBase(Path directory) {
-        Path base = root().resolve("base");
-        try (Stream<Path> walk = Files.walk(base)) {
-            for (Path source : walk.toList()) {
-                Path target = directory.resolve(base.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return directory;
+        return TestProjects.copyTree(root().resolve("base"), directory, p -> true);
     }
 }

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ public final class TestDocker {
             context = Files.createTempDirectory("cd4ml-pip-image");
             for (Path source : pipPaths()) {
                 String path = source.toString();
-                copyTree(source, context.resolve(path.substring(1)));
+                TestProjects.copyTree(source, context.resolve(path.substring(1)), p -> true);
                 dockerfile.append("COPY ").append(path.substring(1)).append(' ').append(path).append('\n');
             }
             Files.writeString(context.resolve("Dockerfile"), dockerfile);
@@ -104,19 +105,6 @@ public final class TestDocker {
                     || p.getFileName().toString().matches("pip-[0-9.]+\\.dist-info")).sorted().toList());
             paths.add(wheels);
             return paths;
-        }
-    }
-
-    private static void copyTree(Path source, Path target) throws IOException {
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : files.toList()) {
-                Path to = target.resolve(source.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(file, to);
-                }
-            }
         }
     }
 }

@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** Builds small real projects in a temporary directory, and finds the repository's own files. */
@@ -46,16 +48,21 @@ public final class TestProjects {
         return dir;
     }
 
-    /** Copies a directory of the repository (such as examples/iris) into {@code target}. */
+    /** Copies a directory of the repository (such as examples/iris), without its {@code .cd4ml/}, into {@code target}. */
     public static Path copyOf(String repositoryPath, Path target) {
         Path source = repository().resolve(repositoryPath);
+        return copyTree(source, target, p -> !p.toString().contains("/.cd4ml"));
+    }
+
+    /** Copies the files and directories below {@code source} that {@code include} accepts into {@code target}, replacing files there. */
+    public static Path copyTree(Path source, Path target, Predicate<Path> include) {
         try (Stream<Path> walk = Files.walk(source)) {
-            for (Path p : walk.filter(p -> !p.toString().contains("/.cd4ml")).toList()) {
+            for (Path p : walk.filter(include).toList()) {
                 Path t = target.resolve(source.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(t);
                 } else {
-                    Files.copy(p, t);
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {
