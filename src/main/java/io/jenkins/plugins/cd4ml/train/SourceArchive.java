@@ -111,12 +111,14 @@ public final class SourceArchive {
 
     /**
      * The paths below {@code root} that Git does not ignore (tracked, or untracked and not
-     * ignored), relative to it; empty where Git cannot tell (no work tree, no git).
+     * ignored), relative to it; empty where Git cannot tell (no work tree, no git) or ignores the
+     * whole project (a home directory kept in Git with {@code *} ignored, say).
      */
     private static Optional<Set<String>> notIgnoredByGit(Path root) {
         return Git.output(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
                 .map(out -> Arrays.stream(out.split("\0")).filter(p -> !p.isEmpty())
-                        .collect(Collectors.toUnmodifiableSet()));
+                        .collect(Collectors.toUnmodifiableSet()))
+                .filter(paths -> !paths.isEmpty());
     }
 
     /** Whether Git lists {@code relative} or a directory holding it (a submodule lists as its directory). */

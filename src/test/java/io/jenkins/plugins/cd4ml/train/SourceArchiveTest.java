@@ -67,6 +67,18 @@ class SourceArchiveTest {
                 .containsExactly(".gitignore", "e1.ckpt");
     }
 
+    @Test
+    void packsEverythingWhenGitIgnoresTheWholeProject(@TempDir Path tmp) throws Exception {
+        Path home = tmp.resolve("home"); // dotfiles kept in Git, everything else ignored
+        Path project = home.resolve("projects/iris");
+        TestProjects.write(home.resolve(".gitignore"), "*\n!.gitignore\n");
+        TestProjects.write(project.resolve("train.py"), "print('accuracy=1')");
+        git(home, "init", "-q");
+
+        assertThat(SourceArchive.files(project)).map(f -> project.relativize(f).toString())
+                .containsExactly("train.py");
+    }
+
     private static void git(Path directory, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("git", "-C", directory.toString()));
         command.addAll(List.of(args));
