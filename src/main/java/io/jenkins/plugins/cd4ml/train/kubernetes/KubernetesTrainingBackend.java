@@ -56,10 +56,10 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *     every backend.</li>
  * </ol>
  * The Job is created suspended, gets the Secret and ConfigMap (owned by the Job, so Kubernetes
- * deletes them with it), and is then resumed. While the run lasts the upload URLs are signed again
- * every few minutes ({@link UploadUrlRenewal}), so that credentials which expire during a long run
- * (a role session, IRSA) do not take the results with them. The Secret is deleted as soon as the
- * run ends.
+ * deletes them with it), and is then resumed. While the run lasts every URL is signed again every
+ * few minutes ({@link UrlRenewal}), so that credentials which expire while the pod waits for a
+ * node or trains (a role session, IRSA) do not take the inputs or results with them. The Secret
+ * is deleted as soon as the run ends.
  *
  * <h2>Progress, failure and stopping</h2>
  *
@@ -76,7 +76,7 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
     private final S3Presigning presigning;
     private final S3Transfers transfers;
     private final Runnable closer;
-    private Duration uploadUrlRenewal = UploadUrlRenewal.DEFAULT_INTERVAL;
+    private Duration urlRenewal = UrlRenewal.DEFAULT_INTERVAL;
 
     /**
      * A backend using these clients; the caller keeps ownership of them.
@@ -112,9 +112,9 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         });
     }
 
-    /** How often the pod's upload URLs are signed again during a run (tests make it short). */
-    KubernetesTrainingBackend renewingUploadUrlsEvery(Duration interval) {
-        this.uploadUrlRenewal = interval;
+    /** How often the pod's URLs are signed again during a run (tests make it short). */
+    KubernetesTrainingBackend renewingUrlsEvery(Duration interval) {
+        this.urlRenewal = interval;
         return this;
     }
 
@@ -134,7 +134,8 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         TrainingJobSpec spec = new TrainingJobSpec(job, namespace(job));
         Duration validity = TransferPlan.validityFor(job.timeout());
         S3Location run = runLocation(job);
-        TransferPlan plan = stage(job, run, validity, events);
+        TransferObjects objects = stage(job, run, events);
+        TransferPlan plan = objects.sign(validity, presigning);
         if (Thread.currentThread().isInterrupted()) {
             throw new OperationStoppedException("training run " + job.runId() + " before its Kubernetes Job was "
                     + "created");
@@ -146,12 +147,12 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
         } catch (KubernetesClientException e) {
             throw stop(resources); // only an interrupt gets here untranslated; the Job may exist
         }
-        UploadUrlRenewal renewal = null;
+        UrlRenewal renewal = null;
         events.info("created Kubernetes Job " + spec.jobName() + " in namespace " + spec.namespace() + " (image "
                 + spec.image() + ")");
         try (JobMonitor monitor = new JobMonitor(resources, events)) {
             resources.createInputs(plan, created);
-            renewal = UploadUrlRenewal.start(resources, plan, run, validity, presigning, uploadUrlRenewal, events);
+            renewal = UrlRenewal.start(resources, objects, validity, presigning, urlRenewal, events);
             monitor.watch();
             resources.resume();
             monitor.awaitCompletion();
@@ -191,8 +192,8 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
                 .child(job.runId());
     }
 
-    /** Ships the source and presigns every URL the pod needs. */
-    private TransferPlan stage(TrainingJob job, S3Location run, Duration validity, EventSink events) {
+    /** Ships the source and lists the channel objects the pod needs. */
+    private TransferObjects stage(TrainingJob job, S3Location run, EventSink events) {
         try {
             Path archive = job.directory().root().resolve(TrainingJobSpec.SOURCE_ARCHIVE);
             SourceArchive.Packed packed = SourceArchive.write(job.project().directory(), archive);
@@ -203,7 +204,7 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
             S3Location target = run.child(TrainingJobSpec.SOURCE_ARCHIVE);
             events.info("uploading the project source (" + packed.files().size() + " files) to " + target);
             transfers.upload(archive, target);
-            return TransferPlan.presign(job.project().train().channels(), run, validity, presigning, transfers);
+            return TransferObjects.list(job.project().train().channels(), run, transfers);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot pack the project source", e);
         } catch (RuntimeException e) {

@@ -3,25 +3,21 @@ package io.jenkins.plugins.cd4ml.train.kubernetes;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.Durations;
-import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Presigning;
-import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Every URL the training pod's bootstrap needs, as it reads them from {@code transfer.json}: the
  * project source and each channel file to download, and where to upload {@code model.tar.gz} and
- * {@code output.tar.gz}. S3 objects get presigned URLs, {@code http(s)://} channels pass as they
- * are. The whole plan is a secret: never log it or put it in a Job spec.
+ * {@code output.tar.gz}. S3 objects get presigned URLs ({@link TransferObjects#sign}),
+ * {@code http(s)://} channels pass as they are. The whole plan is a secret: never log it or put
+ * it in a Job spec.
  *
  * @param source GET URL of the project's {@code source.tar.gz}
  * @param channels per channel, the files to place in {@code /opt/ml/input/data/<channel>/}
@@ -69,39 +65,6 @@ record TransferPlan(String source, Map<String, List<ChannelFile>> channels, Stri
     }
 
     /**
-     * Presigns the plan of one run.
-     *
-     * @param channels the configured channels, by name ({@code s3://} or {@code http(s)://})
-     * @param run the run's prefix, holding {@code source.tar.gz} and receiving the results
-     */
-    static TransferPlan presign(Map<String, String> channels, S3Location run, Duration validity,
-            S3Presigning presigning, S3Transfers transfers) {
-        Map<String, List<ChannelFile>> files = new LinkedHashMap<>();
-        for (Map.Entry<String, String> channel : channels.entrySet()) {
-            files.put(channel.getKey(), channelFiles(channel.getKey(), channel.getValue(), validity, presigning,
-                    transfers));
-        }
-        TransferPlan plan = new TransferPlan(
-                presigning.get(run.child(TrainingJobSpec.SOURCE_ARCHIVE), validity).toString(),
-                files,
-                presigning.put(run.child(TrainingJobSpec.MODEL_ARCHIVE), validity).toString(),
-                presigning.put(run.child(TrainingJobSpec.OUTPUT_ARCHIVE), validity).toString());
-        plan.checkSize();
-        return plan;
-    }
-
-    /**
-     * This plan with newly signed upload URLs (the downloads are long done when they matter). A URL
-     * signed with temporary credentials dies with them, however long its own validity; signing
-     * again with the engine's current credentials keeps the pod's uploads working through a long run.
-     */
-    TransferPlan withRenewedUploads(S3Location run, Duration validity, S3Presigning presigning) {
-        return new TransferPlan(source, channels,
-                presigning.put(run.child(TrainingJobSpec.MODEL_ARCHIVE), validity).toString(),
-                presigning.put(run.child(TrainingJobSpec.OUTPUT_ARCHIVE), validity).toString());
-    }
-
-    /**
      * Fails if the plan would not fit into a Secret.
      *
      * @throws Cd4mlException naming the number of files and what to do about it
@@ -115,30 +78,6 @@ record TransferPlan(String source, Map<String, List<ChannelFile>> channels, Stri
                     + "URLs exceed what a Secret holds (1 MiB)", "pack the data into fewer, larger files (a "
                     + "tar, Parquet or TFRecord shards) under the channel prefix");
         }
-    }
-
-    private static List<ChannelFile> channelFiles(String channel, String uri, Duration validity,
-            S3Presigning presigning, S3Transfers transfers) {
-        if (!uri.startsWith("s3://")) {
-            return List.of(new ChannelFile(httpFileName(uri), uri));
-        }
-        S3Location location = S3Location.parse(uri);
-        List<S3Object> objects = transfers.list(location);
-        if (objects.isEmpty()) {
-            throw Cd4mlException.workFailed("channel '" + channel + "': nothing found at " + uri,
-                    "check the bucket and key, and that your AWS credentials can list it (aws s3 ls " + uri + ")",
-                    null);
-        }
-        List<ChannelFile> out = new ArrayList<>();
-        for (S3Object object : objects) {
-            // the same layout S3Transfers.download gives local backends
-            String relative = object.key().equals(location.key())
-                    ? object.key().substring(object.key().lastIndexOf('/') + 1)
-                    : object.key().substring(location.prefix().length());
-            S3Location file = new S3Location(location.bucket(), object.key());
-            out.add(new ChannelFile(relative, presigning.get(file, validity).toString()));
-        }
-        return out;
     }
 
     /** The file name an {@code http(s)://} channel gets: the last segment of its path, else {@code data}. */

@@ -8,11 +8,13 @@ a ConfigMap with this script and the SageMaker config files. The bootstrap
 2. installs the project's requirements.txt with pip when the command runs Python
    (cd4ml_requirements.py, mounted next to this script), then runs the command (its arguments) in
    /opt/ml/code, passing signals on;
-3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure), reading
-   the URL from the Secret again for each attempt: cd4ml renews the upload URLs during the run, and
-   a rejected one is retried for a while, until the renewed one arrives;
+3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure);
 4. exits with the command's exit code, and puts the failure text (/opt/ml/output/failure) into the
    container's termination message, where cd4ml reads it.
+
+Every transfer reads its URL from the Secret again for each attempt: cd4ml renews the presigned
+URLs during the run (credentials that sign them may expire), and a rejected one is retried for a
+while, until the renewed one arrives.
 
 Python 3 standard library only, so it runs in any image with Python. URLs are bearer tokens: they
 are never printed. Environment overrides, for tests: CD4ML_ML_ROOT (/opt/ml), CD4ML_TRANSFER_FILE,
@@ -72,8 +74,8 @@ def describe(error):
     return str(error)
 
 
-def retrying(what, action, renewable=False):
-    """Runs action, retrying server errors; a rejected (403) renewable URL is waited on for a renewal."""
+def retrying(what, action, renewable=lambda: False):
+    """Runs action, retrying server errors; a rejected (403) presigned URL is waited on for a renewal."""
     attempt = 0
     waiting_until = None
     while True:
@@ -81,7 +83,7 @@ def retrying(what, action, renewable=False):
             return action()
         except (urllib.error.URLError, OSError) as error:
             rejected = isinstance(error, urllib.error.HTTPError) and error.code == 403
-            if renewable and rejected:
+            if rejected and renewable():
                 if waiting_until is None:
                     waiting_until = time.monotonic() + RENEWAL_WAIT_SECONDS
                     say("%s: %s; waiting up to %d s for cd4ml to renew the URL"
@@ -96,39 +98,51 @@ def retrying(what, action, renewable=False):
             time.sleep(2 ** attempt)
 
 
-def download(url, target, what):
+def download(select, target, what):
+    """GETs the URL select() picks from the transfer file into target."""
     partial = target + ".partial"
+    state = {}
 
     def attempt():
+        url = current_url(select, state)
         with urllib.request.urlopen(urllib.request.Request(url), timeout=TIMEOUT_SECONDS) as response:
             with open(partial, "wb") as out:
                 shutil.copyfileobj(response, out, 1 << 20)
         os.replace(partial, target)
         return os.path.getsize(target)
 
-    return retrying(what, attempt)
+    return retrying(what, attempt, renewable=lambda: presigned(state.get("url")))
 
 
-def upload(path, key, what):
-    """PUTs path to the URL named key in the transfer file, read again for every attempt (cd4ml renews it)."""
+def upload(path, select, what):
+    """PUTs path to the URL select() picks from the transfer file."""
     size = os.path.getsize(path)
-    state = {"url": None}
+    state = {}
 
     def attempt():
-        try:
-            state["url"] = read_transfer()[key]
-        except (OSError, ValueError, KeyError):
-            if state["url"] is None:
-                raise
-            # the kubelet swaps the file while renewing it: use the URL read before
+        url = current_url(select, state)
         with open(path, "rb") as body:
-            request = urllib.request.Request(state["url"], data=body, method="PUT", headers={
+            request = urllib.request.Request(url, data=body, method="PUT", headers={
                 "Content-Length": str(size), "Content-Type": "application/gzip"})
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 response.read()
 
-    retrying(what, attempt, renewable=True)
+    retrying(what, attempt, renewable=lambda: presigned(state.get("url")))
     return size
+
+
+def current_url(select, state):
+    """The URL as the transfer file has it now (cd4ml renews them); the last one while the kubelet swaps the file."""
+    try:
+        state["url"] = select(read_transfer())
+    except (OSError, ValueError, KeyError, IndexError):
+        if "url" not in state:
+            raise
+    return state["url"]
+
+
+def presigned(url):
+    return url is not None and "Signature=" in url  # a presigned S3 URL (SigV4 or V2)
 
 
 def read_transfer():
@@ -175,7 +189,7 @@ def pack(directory, archive):
 
 def stage(transfer, code_dir, data_dir, config_dir, work_dir):
     archive = os.path.join(work_dir, "source.tar.gz")
-    size = download(transfer["source"], archive, "download of the project source")
+    size = download(lambda t: t["source"], archive, "download of the project source")
     files = unpack(archive, code_dir)
     os.remove(archive)
     say("project source: %d files (%s) in %s" % (files, human(size), code_dir))
@@ -183,10 +197,11 @@ def stage(transfer, code_dir, data_dir, config_dir, work_dir):
         channel_dir = inside(data_dir, channel)
         os.makedirs(channel_dir, exist_ok=True)
         total = 0
-        for entry in entries:
+        for index, entry in enumerate(entries):
             target = inside(channel_dir, entry["path"])
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            total += download(entry["url"], target, "download of channel '%s' file %s" % (channel, entry["path"]))
+            total += download(lambda t, c=channel, i=index: t["channels"][c][i]["url"], target,
+                              "download of channel '%s' file %s" % (channel, entry["path"]))
         say("channel %s: %d files (%s)" % (channel, len(entries), human(total)))
     for name in CONFIG_FILES:
         source = os.path.join(BOOTSTRAP_DIR, name)
@@ -261,7 +276,7 @@ def terminate_with(text):
 def publish(key, directory, work_dir, name):
     archive = os.path.join(work_dir, name)
     files = pack(directory, archive)
-    size = upload(archive, key, "upload of " + name)
+    size = upload(archive, lambda t: t[key], "upload of " + name)
     say("uploaded %s: %d files (%s)" % (name, files, human(size)))
 
 

@@ -56,6 +56,8 @@ class BootstrapScriptTest {
     private S3Presigner presigner;
     private S3Transfers transfers;
     private Path ml;
+    /** How long the bootstrap waits for a rejected URL to be renewed. */
+    private String renewalWaitSeconds = "60";
 
     @BeforeEach
     void s3() throws IOException {
@@ -167,10 +169,12 @@ class BootstrapScriptTest {
         TransferPlan bad = new TransferPlan(good.source(),
                 Map.of("train", List.of(new TransferPlan.ChannelFile(file.path(), tampered))), good.model(),
                 good.output());
+        renewalWaitSeconds = "1"; // nothing renews it here
 
         Result result = run(CONTRACT, bad);
 
         assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.output()).contains("waiting up to 1 s for cd4ml to renew the URL");
         assertThat(Files.readString(tmp.resolve("termination-log")))
                 .startsWith("cd4ml could not stage the inputs: download of channel 'train' file " + file.path()
                         + " failed: HTTP 403");
@@ -246,8 +250,8 @@ class BootstrapScriptTest {
         TestProjects.write(project.resolve("lib/helper.txt"), "shipped with the source");
         TestProjects.write(project.resolve(".git/HEAD"), "ref: refs/heads/main\n");
         TestProjects.write(project.resolve("train.py"), "placeholder, replaced per test\n");
-        return TransferPlan.presign(Map.of("train", "s3://data/iris/"), RUN, Duration.ofHours(1),
-                new S3Presigning(presigner), transfers);
+        return TransferObjects.list(Map.of("train", "s3://data/iris/"), RUN, transfers)
+                .sign(Duration.ofHours(1), new S3Presigning(presigner));
     }
 
     private Process start(String trainPy, TransferPlan plan) throws IOException {
@@ -275,7 +279,7 @@ class BootstrapScriptTest {
         builder.environment().put("PIP_INDEX_URL", "http://127.0.0.1:9/simple"); // never needed: a closed port
         builder.environment().put("CD4ML_ML_ROOT", ml.toString());
         builder.environment().put("CD4ML_TRANSFER_FILE", transfer.toString());
-        builder.environment().put("CD4ML_RENEWAL_WAIT_SECONDS", "60");
+        builder.environment().put("CD4ML_RENEWAL_WAIT_SECONDS", renewalWaitSeconds);
         builder.environment().put("CD4ML_RENEWAL_POLL_SECONDS", "0.2");
         builder.environment().put("CD4ML_TERMINATION_LOG", tmp.resolve("termination-log").toString());
         return builder.start();

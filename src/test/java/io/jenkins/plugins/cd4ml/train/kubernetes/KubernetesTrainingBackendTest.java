@@ -212,8 +212,8 @@ class KubernetesTrainingBackendTest {
         }
 
         @Test
-        void renewsTheUploadUrlsInTheSecretWhileTheRunLasts() throws Exception {
-            backend.renewingUploadUrlsEvery(Duration.ofMillis(300));
+        void renewsTheUrlsInTheSecretWhileTheRunLasts() throws Exception {
+            backend.renewingUrlsEvery(Duration.ofMillis(300));
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             JsonNode first = kubelet.transferPlan(job);
@@ -226,9 +226,15 @@ class KubernetesTrainingBackendTest {
 
             assertThat(renewed.get("model")).isNotEqualTo(first.get("model"));
             assertThat(renewed.get("output")).isNotEqualTo(first.get("output"));
-            assertThat(renewed.get("source")).isEqualTo(first.get("source"));
-            assertThat(renewed.get("channels")).isEqualTo(first.get("channels"));
-            succeed(job, renewed); // the renewed URLs upload for real
+            assertThat(renewed.get("source")).isNotEqualTo(first.get("source"));
+            assertThat(renewed.at("/channels/train/1/url")).isNotEqualTo(first.at("/channels/train/1/url"));
+            assertThat(renewed.at("/channels/train").findValuesAsText("path"))
+                    .isEqualTo(first.at("/channels/train").findValuesAsText("path"));
+            assertThat(renewed.at("/channels/extra/0/url").asText()).isEqualTo("https://example.com/files/extra.csv");
+            // the renewed URLs work for real
+            assertThat(new String(kubelet.download(renewed.at("/channels/train/1/url").asText()),
+                    StandardCharsets.UTF_8)).isEqualTo("x,y\n1,0\n");
+            succeed(job, renewed);
             assertThat(training.await(RUN_LIMIT).metrics()).containsEntry("accuracy", 0.9);
             assertThat(events).noneMatch(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING);
         }
