@@ -28,6 +28,7 @@ public final class TrainingRequirements {
     /** The pip settings of cd4ml's environment that reach the containers (a private package index). */
     static final List<String> PIP_SETTINGS = List.of("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST");
 
+    /** The same names as {@code runs_python} in {@value #SCRIPT}, which the kubernetes bootstrap uses. */
     private static final Pattern PYTHON = Pattern.compile("(.*/)?python(\\d+(\\.\\d+)?)?");
 
     private TrainingRequirements() {

@@ -13,14 +13,27 @@ Two uses, Python 3 standard library only:
 """
 
 import os
+import re
 import subprocess
 import sys
 
 FILE = "requirements.txt"
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?")  # python, python3, python3.11 (TrainingRequirements too)
 
 
 def say(text):
     print("[cd4ml] " + text, flush=True)
+
+
+def runs_python(program):
+    """Whether program (a name or path) is a Python interpreter, whose packages pip installs."""
+    return PYTHON.fullmatch(os.path.basename(program)) is not None
+
+
+def write_failure(output_dir, text):
+    """Writes the SageMaker failure file, which cd4ml reports as the reason the run failed."""
+    with open(os.path.join(output_dir, "failure"), "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def wanted(code_dir):
@@ -62,10 +75,8 @@ def main(argv):
     failure = install(sys.executable, os.getcwd())
     if failure is not None:
         say(failure)
-        output_dir = os.environ.get("SM_OUTPUT_DIR", "/opt/ml/output")
         try:
-            with open(os.path.join(output_dir, "failure"), "w", encoding="utf-8") as f:
-                f.write(failure)
+            write_failure(os.environ.get("SM_OUTPUT_DIR", "/opt/ml/output"), failure)
         except OSError as error:
             say("could not write the failure file: %s" % error)
         return 1

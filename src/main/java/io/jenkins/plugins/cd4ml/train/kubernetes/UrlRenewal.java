@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * Secret. A presigned URL stops working when the credentials that signed it expire (a role
  * session, IRSA's web identity: often after an hour), even if its own validity is longer; the
  * engine's SDK renews its credentials, so URLs signed now work for a while more. A pod that
- * starts late mounts the Secret as it is then; the bootstrap reads it again before each upload
+ * starts late mounts the Secret as it is then; the bootstrap reads it again before each transfer
  * and waits on a rejected one for a renewal.
  *
  * <p>A failed renewal is a warning, not a failure: the URLs already in the pod may well outlive

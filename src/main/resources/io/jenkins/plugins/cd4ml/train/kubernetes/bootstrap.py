@@ -24,7 +24,6 @@ CD4ML_RENEWAL_WAIT_SECONDS (900) and CD4ML_RENEWAL_POLL_SECONDS (15).
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -42,10 +41,12 @@ CONFIG_FILES = ("hyperparameters.json", "inputdataconfig.json")
 ATTEMPTS = 4
 TIMEOUT_SECONDS = 120
 TERMINATION_LIMIT = 4000  # Kubernetes keeps at most 4096 bytes
-# cd4ml signs the upload URLs again every few minutes; a rejected one is retried until then
+# cd4ml signs the URLs again every few minutes; a rejected one is retried until then
 RENEWAL_WAIT_SECONDS = int(os.environ.get("CD4ML_RENEWAL_WAIT_SECONDS", "900"))
 RENEWAL_POLL_SECONDS = float(os.environ.get("CD4ML_RENEWAL_POLL_SECONDS", "15"))
-PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
+
+sys.path.insert(0, BOOTSTRAP_DIR)
+import cd4ml_requirements  # noqa: E402 (mounted next to this script)
 
 
 class TransferError(Exception):
@@ -243,16 +244,9 @@ class Child:
 
 def install_requirements(args, code_dir):
     """pip-installs the project's requirements.txt for a Python command; returns the failure text, or None."""
-    if not PYTHON.fullmatch(os.path.basename(args[0])):
+    if not cd4ml_requirements.runs_python(args[0]):
         return None
-    sys.path.insert(0, BOOTSTRAP_DIR)
-    import cd4ml_requirements  # bundled next to this script
     return cd4ml_requirements.install(shutil.which(args[0]) or args[0], code_dir)
-
-
-def write_failure(output_dir, text):
-    with open(os.path.join(output_dir, "failure"), "w", encoding="utf-8") as f:
-        f.write(text)
 
 
 def failure_text(output_dir):
@@ -306,7 +300,7 @@ def main(argv):
     failure = install_requirements(args, code_dir)
     if failure:
         say(failure)
-        write_failure(output_dir, failure)
+        cd4ml_requirements.write_failure(output_dir, failure)
         code = 1
     else:
         say("running: " + " ".join(argv[1:]))
