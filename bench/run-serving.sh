@@ -67,6 +67,8 @@ for model in iris linear; do
   cd4ml build-image -q "$work/$model" --builder docker --base-image "$base_image" \
     --repository "cd4ml-bench/$model" --tag bench >/dev/null
 done
+log "timing one-row model calls of the iris forest (n_jobs as trained vs 1)"
+/usr/bin/python3 "$bench/model_call.py" "$(ls -d "$work"/iris/.cd4ml/runs/*/model | tail -1)" >"$work/model_call.md"
 
 # --- serving --------------------------------------------------------------------------------------
 wait_ready() {
@@ -157,6 +159,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 printf '{"date": "%s", "machine": "%s, %s cores, %s GiB RAM, Docker %s", "duration_s": %s}\n' \
   "$(date -u +%Y-%m-%d)" "$cpu" "$(nproc)" "$(($(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo) / 1048576))" \
   "$(docker version --format '{{.Server.Version}}')" "$duration" >"$work/meta.json"
-/usr/bin/python3 "$bench/report.py" "$results" "$work/builds" "$work/meta.json" >"$bench/results/serving.md"
+{ /usr/bin/python3 "$bench/report.py" "$results" "$work/builds" "$work/meta.json"; echo; cat "$work/model_call.md"; } \
+  >"$bench/results/serving.md"
 log "wrote bench/results/serving.md"
 cat "$bench/results/serving.md"

@@ -11,10 +11,17 @@ FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]  # fea
 
 
 def load(model_dir):
-    """The estimator train.py saved."""
+    """The estimator train.py saved, set to predict on one thread.
+
+    train.py fits the forest on all the CPUs it has (n_jobs); a request holds one row or a small
+    batch, for which fanning the trees out to a thread pool costs more than it saves (about half
+    the latency of a one-row call here, see bench/README.md)."""
     import joblib
 
-    return joblib.load(Path(model_dir) / "model.joblib")
+    model = joblib.load(Path(model_dir) / "model.joblib")
+    if "n_jobs" in model.get_params():
+        model.set_params(n_jobs=1)
+    return model
 
 
 def _frame(model, rows):
