@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code git} command, for what cd4ml reads of a project's repository. Git is optional: where
- * it is not installed, the directory is no work tree, or git refuses it (another user's checkout
- * without {@code safe.directory}), there is simply no answer.
+ * it is not installed, the directory is no work tree, git refuses it (another user's checkout
+ * without {@code safe.directory}) or does not answer in time, there is simply no answer.
  */
 public final class Git {
 
@@ -24,19 +25,24 @@ public final class Git {
     public static Optional<String> output(Path directory, String... args) {
         List<String> command = new ArrayList<>(List.of("git", "-C", directory.toString()));
         command.addAll(List.of(args));
+        Path out = null;
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // into a file, not a pipe: the wait below is then bounded whatever git prints, or fails to
+            out = Files.createTempFile("cd4ml-git", ".out");
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return Optional.empty();
             }
-            return p.exitValue() == 0 ? Optional.of(out) : Optional.empty();
+            return p.exitValue() == 0 ? Optional.of(Files.readString(out, StandardCharsets.UTF_8)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty(); // git is not installed
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        } finally {
+            TemporaryDirectory.deleteQuietly(out);
         }
     }
 }

@@ -14,7 +14,7 @@ public final class TemporaryDirectory {
     }
 
     /**
-     * Deletes a directory tree, ignoring failures: a scratch directory left behind is harmless and
+     * Deletes a directory tree (or a file), ignoring failures: scratch left behind is harmless and
      * not worth failing the work that used it.
      */
     public static void deleteQuietly(Path dir) {

@@ -23,29 +23,38 @@ final class UrlRenewal implements AutoCloseable {
     /** How often, by default: well inside the shortest credential lifetime the SDK leaves before renewing (about 5 minutes). */
     static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(4);
 
+    private final JobResources resources;
+    private final TransferObjects objects;
+    private final Duration validity;
+    private final S3Presigning presigning;
+    private final EventSink events;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;
 
-    private UrlRenewal(ScheduledExecutorService scheduler) {
-        this.scheduler = scheduler;
+    private UrlRenewal(JobResources resources, TransferObjects objects, Duration validity, S3Presigning presigning,
+            EventSink events) {
+        this.resources = resources;
+        this.objects = objects;
+        this.validity = validity;
+        this.presigning = presigning;
+        this.events = events;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "cd4ml-url-renewal-" + resources.spec().jobName());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** Starts signing {@code objects} again every {@code interval}. */
     static UrlRenewal start(JobResources resources, TransferObjects objects, Duration validity,
             S3Presigning presigning, Duration interval, EventSink events) {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "cd4ml-url-renewal-" + resources.spec().jobName());
-            thread.setDaemon(true);
-            return thread;
-        });
-        UrlRenewal renewal = new UrlRenewal(scheduler);
-        scheduler.scheduleWithFixedDelay(() -> renewal.renew(resources, objects, validity, presigning, events),
-                interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        UrlRenewal renewal = new UrlRenewal(resources, objects, validity, presigning, events);
+        renewal.scheduler.scheduleWithFixedDelay(renewal::renew, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
         return renewal;
     }
 
-    private void renew(JobResources resources, TransferObjects objects, Duration validity,
-            S3Presigning presigning, EventSink events) {
+    private void renew() {
         try {
             resources.updateTransfer(objects.sign(validity, presigning));
             events.debug("renewed the URLs in Secret " + resources.spec().secretName());

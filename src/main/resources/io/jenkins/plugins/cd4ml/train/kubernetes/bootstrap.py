@@ -146,9 +146,17 @@ def presigned(url):
     return url is not None and "Signature=" in url  # a presigned S3 URL (SigV4 or V2)
 
 
+_transfer = {}
+
+
 def read_transfer():
-    with open(TRANSFER_FILE, encoding="utf-8") as f:
-        return json.load(f)
+    """The transfer file, parsed again only when it changed (the kubelet swaps in a renewed one)."""
+    stat = os.stat(TRANSFER_FILE)
+    version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if _transfer.get("version") != version:
+        with open(TRANSFER_FILE, encoding="utf-8") as f:
+            _transfer.update(version=version, content=json.load(f))
+    return _transfer["content"]
 
 
 def inside(root, relative):
