@@ -7,7 +7,9 @@ import java.util.Optional;
  * The {@code deploy} section: where the serving image runs.
  *
  * <p>Each environment overrides the top-level settings it names; {@code values} are raw Helm
- * values merged last.
+ * values merged last. {@code kubeContext} and {@code kubeconfig} choose the cluster (default: the
+ * {@code KUBECONFIG} environment variable's or {@code ~/.kube/config}'s current context, or the
+ * pod's service account in a cluster).
  */
 public record DeployConfig(
         String target,
@@ -19,7 +21,9 @@ public record DeployConfig(
         Optional<Autoscaling> autoscaling,
         String strategy,
         Map<String, Environment> environments,
-        Map<String, Object> values) {
+        Map<String, Object> values,
+        Optional<String> kubeContext,
+        Optional<String> kubeconfig) {
 
     /** Requests for each serving pod. */
     public record Resources(Optional<String> cpu, Optional<String> memory) {
@@ -41,6 +45,9 @@ public record DeployConfig(
             Optional<Resources> resources,
             Optional<Ingress> ingress,
             Optional<Autoscaling> autoscaling,
-            Map<String, Object> values) {
+            Map<String, Object> values,
+            Optional<String> target,
+            Optional<String> kubeContext,
+            Optional<String> kubeconfig) {
     }
 }

@@ -9,9 +9,9 @@ import java.util.Optional;
 final class DeployReader {
 
     private static final List<String> KEYS = List.of("target", "namespace", "release", "replicas", "resources",
-            "ingress", "autoscaling", "strategy", "environments", "values");
+            "ingress", "autoscaling", "strategy", "environments", "values", "kube_context", "kubeconfig");
     private static final List<String> ENVIRONMENT_KEYS = List.of("namespace", "release", "replicas", "resources",
-            "ingress", "autoscaling", "values");
+            "ingress", "autoscaling", "values", "target", "kube_context", "kubeconfig");
     private static final String RELEASE_RULE = "use at most 53 lowercase letters, digits and '-' (a Helm release "
             + "name), e.g. iris-classifier";
 
@@ -33,7 +33,8 @@ final class DeployReader {
                     }
                     if (node == null) { // an environment that changes nothing inherits everything
                         return new DeployConfig.Environment(Optional.empty(), Optional.empty(), Optional.empty(),
-                                Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
+                                Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
+                                Optional.empty(), Optional.empty());
                     }
                     YamlMap env = owner.asMap(node, owner.child(name), ENVIRONMENT_KEYS);
                     return env == null ? null : environment(env);
@@ -45,14 +46,17 @@ final class DeployReader {
                 Optional.ofNullable(autoscaling(deploy)),
                 Optional.ofNullable(deploy.choice("strategy", List.of("rolling", "canary"))).orElse("rolling"),
                 environments == null ? Map.of() : new LinkedHashMap<>(environments),
-                TrainReader.orEmpty(deploy.plainMap("values")));
+                TrainReader.orEmpty(deploy.plainMap("values")), Optional.ofNullable(deploy.string("kube_context")),
+                Optional.ofNullable(deploy.string("kubeconfig")));
     }
 
     private static DeployConfig.Environment environment(YamlMap env) {
         Integer replicas = env.integer("replicas", 0, 1000);
         return new DeployConfig.Environment(Optional.ofNullable(namespace(env)), Optional.ofNullable(release(env)),
                 Optional.ofNullable(replicas), Optional.ofNullable(resources(env)), Optional.ofNullable(ingress(env)),
-                Optional.ofNullable(autoscaling(env)), TrainReader.orEmpty(env.plainMap("values")));
+                Optional.ofNullable(autoscaling(env)), TrainReader.orEmpty(env.plainMap("values")),
+                Optional.ofNullable(env.choice("target", List.of("helm", "local"))),
+                Optional.ofNullable(env.string("kube_context")), Optional.ofNullable(env.string("kubeconfig")));
     }
 
     private static String namespace(YamlMap map) {
