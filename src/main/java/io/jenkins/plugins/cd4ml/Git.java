@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,14 +17,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Git {
 
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private Git() {
     }
 
     /** What {@code git -C directory args…} printed on stdout, if it succeeded. */
     public static Optional<String> output(Path directory, String... args) {
-        List<String> command = new ArrayList<>(List.of("git", "-C", directory.toString()));
+        return output("git", TIMEOUT, directory, args);
+    }
+
+    /** {@link #output(Path, String...)} with another git program and time limit (for tests). */
+    static Optional<String> output(String program, Duration timeout, Path directory, String... args) {
+        List<String> command = new ArrayList<>(List.of(program, "-C", directory.toString()));
         command.addAll(List.of(args));
         Path out = null;
         try {
@@ -31,7 +37,7 @@ public final class Git {
             out = Files.createTempFile("cd4ml-git", ".out");
             Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return Optional.empty();
             }

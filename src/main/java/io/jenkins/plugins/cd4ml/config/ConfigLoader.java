@@ -95,7 +95,8 @@ public final class ConfigLoader {
             }
             schedule = CronSpec.check(project, "schedule");
         }
-        ModelConfig model = ModelReader.read(map, directory);
+        ModelReader.Section modelSection = ModelReader.read(map, directory);
+        ModelConfig model = modelSection.model();
         TrainConfig train = TrainReader.read(map, backendOverride, imageOverride);
         TuneConfig tune = TuneGateReader.tune(map);
         GateConfig gate = TuneGateReader.gate(map);
@@ -104,12 +105,13 @@ public final class ConfigLoader {
 
         Features features = null;
         List<ConfigProblem> featureProblems = List.of();
-        if (model != null && Files.isRegularFile(model.features())) {
-            YamlFile featuresFile = YamlFile.open(model.features(), interpolation);
+        Path featuresPath = modelSection.features();
+        if (featuresPath != null && Files.isRegularFile(featuresPath)) {
+            YamlFile featuresFile = YamlFile.open(featuresPath, Interpolation.NONE);
             features = FeaturesReader.read(featuresFile);
             featureProblems = featuresFile.problems();
         }
-        ProjectChecks.check(file, directory, model, train, tune, gate, features);
+        ProjectChecks.check(file, directory, featuresPath, model, train, tune, gate, features);
         List<ConfigProblem> problems = new ArrayList<>(file.problems());
         problems.addAll(featureProblems);
         if (!problems.isEmpty()) {

@@ -10,6 +10,8 @@ public final class Durations {
     private static final Pattern WHOLE = Pattern.compile("([0-9]+[smhd])+");
     private static final Pattern PART = Pattern.compile("([0-9]+)([smhd])");
     private static final String ALLOWED = "use whole numbers with a unit s, m, h or d, such as 90m, 1h or 1h30m";
+    /** The longest duration accepted; longer ones are typos (and overflow the arithmetic). */
+    public static final Duration LONGEST = Duration.ofDays(365);
 
     private Durations() {
     }
@@ -30,13 +32,22 @@ public final class Durations {
         Duration total = Duration.ZERO;
         Matcher m = PART.matcher(t);
         while (m.find()) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
+            Duration part;
+            try {
+                long n = Long.parseLong(m.group(1));
+                part = switch (m.group(2)) {
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+                total = total.plus(part);
+            } catch (NumberFormatException | ArithmeticException e) {
+                part = null;
+            }
+            if (part == null || total.compareTo(LONGEST) > 0) {
+                throw new IllegalArgumentException("'" + text + "' is too long; a duration may be at most 365d");
+            }
         }
         if (total.isZero()) {
             throw new IllegalArgumentException("'" + text + "' is zero; a duration must be positive");

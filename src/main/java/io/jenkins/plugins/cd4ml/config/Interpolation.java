@@ -14,10 +14,16 @@ final class Interpolation {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\$|\\$\\{([^}]*)}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /**
+     * No expansion: the text is taken as written. For {@code features.yaml}, which the model
+     * server reads as it is, so that what {@code validate} checks is what is served.
+     */
+    static final Interpolation NONE = new Interpolation(null);
+
     private final Function<String, String> environment;
 
     Interpolation(Map<String, String> environment) {
-        this.environment = environment::get;
+        this.environment = environment == null ? null : environment::get;
     }
 
     /** Thrown with a user-facing message when a reference cannot be expanded. */
@@ -30,7 +36,7 @@ final class Interpolation {
     }
 
     String expand(String text) throws UnresolvedException {
-        if (text.indexOf('$') < 0) {
+        if (environment == null || text.indexOf('$') < 0) {
             return text;
         }
         Matcher m = REFERENCE.matcher(text);

@@ -3,6 +3,7 @@ package io.jenkins.plugins.cd4ml.config;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -23,9 +24,12 @@ final class ProjectChecks {
     }
 
     /** Records every cross-field problem in {@code file}; sections that failed to read are null. */
-    static void check(YamlFile file, Path directory, ModelConfig model, TrainConfig train, TuneConfig tune,
-            GateConfig gate, Features features) {
+    static void check(YamlFile file, Path directory, Path featuresFile, ModelConfig model, TrainConfig train,
+            TuneConfig tune, GateConfig gate, Features features) {
         ProjectChecks checks = new ProjectChecks(file, directory);
+        if (featuresFile != null) {
+            checks.featuresFile(featuresFile);
+        }
         if (model != null) {
             checks.model(model, features);
         }
@@ -49,12 +53,15 @@ final class ProjectChecks {
         file.problem(key != null ? key : sources.of(path), path, message);
     }
 
-    private void model(ModelConfig model, Features features) {
-        if (!Files.isRegularFile(model.features())) {
-            problem("model.features", "file " + directory.relativize(model.features()) + " does not exist in "
+    private void featuresFile(Path features) {
+        if (!Files.isRegularFile(features)) {
+            problem("model.features", "file " + directory.relativize(features) + " does not exist in "
                     + directory + "; create it (the request schema of the served model) or point model.features "
                     + "at it");
         }
+    }
+
+    private void model(ModelConfig model, Features features) {
         if (features != null && features.names().contains(model.target())) {
             problem("model.target", "'" + model.target() + "' is the predicted column, so it must not also be a "
                     + "feature in " + features.file().getFileName());
@@ -84,6 +91,15 @@ final class ProjectChecks {
             problem("train.output", "'" + train.output() + "' is not supported; use a project path or "
                     + "s3://bucket/prefix");
         }
+        backend.longestTimeout().ifPresent(longest -> {
+            if (train.timeout().compareTo(longest) > 0) {
+                problem("train.timeout", Durations.format(train.timeout()) + " is longer than the "
+                        + backend.configName() + " backend allows; use at most " + Durations.format(longest)
+                        + (backend == Backend.KUBERNETES ? " (the pod reads and writes S3 through presigned URLs, "
+                                + "valid for at most 7 days)" : " (SageMaker's limit; save checkpoints and "
+                                + "train in shorter runs)"));
+            }
+        });
         if (backend == Backend.SAGEMAKER) {
             sagemaker(train);
         }
@@ -123,7 +139,11 @@ final class ProjectChecks {
             problem("train.sagemaker.max_wait", "max_wait only applies to managed spot training; add spot: true "
                     + "or remove max_wait");
         }
-        if (s.spot() && s.maxWait().isPresent() && s.maxWait().get().compareTo(train.timeout()) < 0) {
+        Duration longest = Backend.SAGEMAKER.longestTimeout().orElseThrow();
+        if (s.maxWait().isPresent() && s.maxWait().get().compareTo(longest) > 0) {
+            problem("train.sagemaker.max_wait", Durations.format(s.maxWait().get()) + " is longer than SageMaker "
+                    + "allows; use at most " + Durations.format(longest));
+        } else if (s.spot() && s.maxWait().isPresent() && s.maxWait().get().compareTo(train.timeout()) < 0) {
             problem("train.sagemaker.max_wait", "max_wait (" + Durations.format(s.maxWait().get())
                     + ") must be at least train.timeout (" + Durations.format(train.timeout()) + ")");
         }

@@ -50,6 +50,20 @@ public record TrainConfig(
             return valueOf(name.toUpperCase(Locale.ROOT));
         }
 
+        /**
+         * The longest {@code train.timeout} this backend can honour, if it has a limit: SageMaker
+         * stops a job after 28 days (MaxRuntimeInSeconds and MaxWaitTimeInSeconds); the kubernetes
+         * backend hands the pod presigned S3 URLs, which Signature V4 keeps valid for at most 7
+         * days, less the 15 minutes the pod needs for its uploads.
+         */
+        public Optional<Duration> longestTimeout() {
+            return switch (this) {
+                case KUBERNETES -> Optional.of(Duration.ofDays(7).minusMinutes(15));
+                case SAGEMAKER -> Optional.of(Duration.ofDays(28));
+                default -> Optional.empty();
+            };
+        }
+
         /** True where the script runs away from this machine and can only reach remote data. */
         public boolean isRemote() {
             return this == KUBERNETES || this == SAGEMAKER;

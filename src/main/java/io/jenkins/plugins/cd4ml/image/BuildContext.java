@@ -60,6 +60,7 @@ final class BuildContext {
      */
     static void writeModelDirectory(Path model, Path modelArchive, ProjectConfig config, EventSink events)
             throws IOException {
+        ModelArchive.readManifest(modelArchive); // says so if the file is not a cd4ml model at all
         ModelArchive.extract(modelArchive, model);
         Files.copy(config.features().file(), model.resolve("features.yaml"), StandardCopyOption.REPLACE_EXISTING);
         Path predict = config.directory().resolve("predict.py");

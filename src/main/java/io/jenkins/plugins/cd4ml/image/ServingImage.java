@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.image;
 
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Git;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.ServeConfig;
@@ -270,17 +271,8 @@ public final class ServingImage {
         if (fromJenkins.isPresent()) {
             return fromJenkins;
         }
-        try {
-            Process git = new ProcessBuilder("git", "-C", config.directory().toString(), "config", "--get",
-                    "remote.origin.url").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String out = new String(git.getInputStream().readAllBytes()).strip();
-            return git.waitFor() == 0 ? ImageLabels.sourceUrl(out) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
+        return Git.output(config.directory(), "config", "--get", "remote.origin.url").map(String::strip)
+                .flatMap(ImageLabels::sourceUrl);
     }
 
     private Optional<String> pipIndex() {

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.model;
 
+import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,18 +93,49 @@ public final class ModelArchive {
         }
     }
 
-    /** Reads the manifest of an archive. */
+    /**
+     * Reads the manifest of an archive.
+     *
+     * @throws Cd4mlException (a user error) if the file is not a cd4ml model archive: not gzip, not
+     *     tar, or without a readable {@code model.json}
+     * @throws IOException if the file cannot be read at all
+     */
     public static ModelManifest readManifest(Path archive) throws IOException {
-        try (InputStream file = Files.newInputStream(archive);
-                GzipCompressorInputStream gz = new GzipCompressorInputStream(file);
-                TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
-            TarArchiveEntry entry;
-            while ((entry = tar.getNextEntry()) != null) {
-                if (entry.getName().equals(ModelManifest.FILE_NAME)) {
-                    return Json.mapper().readValue(tar.readAllBytes(), ModelManifest.class);
+        try (InputStream file = Files.newInputStream(archive)) {
+            String why;
+            try (GzipCompressorInputStream gz = new GzipCompressorInputStream(file);
+                    TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    if (entry.getName().equals(ModelManifest.FILE_NAME)) {
+                        return readManifestEntry(archive, tar.readAllBytes());
+                    }
                 }
+                why = "it holds no " + ModelManifest.FILE_NAME;
+            } catch (IOException e) {
+                // a file that opened but does not decode: the wrong file, not a disk problem
+                why = "it is not a gzip-compressed tar archive (" + e.getMessage() + ")";
             }
+            throw notAModel(archive, why);
         }
-        throw new IOException(archive + " has no " + ModelManifest.FILE_NAME);
+    }
+
+    private static ModelManifest readManifestEntry(Path archive, byte[] json) {
+        try {
+            ModelManifest manifest = Json.mapper().readValue(json, ModelManifest.class);
+            if (manifest == null || manifest.version() == null || manifest.project() == null) {
+                throw notAModel(archive, "its " + ModelManifest.FILE_NAME + " names no project and version");
+            }
+            return manifest;
+        } catch (IOException e) {
+            throw notAModel(archive, "its " + ModelManifest.FILE_NAME + " is not a cd4ml model manifest ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    private static Cd4mlException notAModel(Path archive, String why) {
+        return Cd4mlException.badInput(archive + " is not a cd4ml model: " + why,
+                "give a model.tar.gz that cd4ml train stored (it holds " + ModelManifest.FILE_NAME + " next to the "
+                        + "model files), a model version, or LATEST");
     }
 }

@@ -145,6 +145,9 @@ public final class Trainer {
     private TrainingResult train(TrainingBackend chosen) {
         TrainConfig train = config.train();
         Instant started = clock.instant();
+        if (attachTo != null && !chosen.canAttach()) {
+            throw TrainingBackend.cannotAttach(chosen.name()); // before any directory or data is staged
+        }
         String runId = attachTo != null ? attachTo : newRunId(started);
         Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());
         hyperparameters.putAll(hyperparameterOverrides);

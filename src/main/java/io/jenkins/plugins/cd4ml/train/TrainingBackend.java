@@ -36,7 +36,17 @@ public interface TrainingBackend extends AutoCloseable {
      * @throws Cd4mlException if this backend cannot attach to jobs
      */
     default BackendRun attach(String jobId, TrainingJob job, EventSink events) {
-        throw Cd4mlException.badInput("the " + name() + " training backend cannot attach to an existing job",
+        throw cannotAttach(name());
+    }
+
+    /** True if {@link #attach} can follow existing jobs; checked before anything is staged. */
+    default boolean canAttach() {
+        return false;
+    }
+
+    /** The error for attaching to a job of a backend that cannot. */
+    static Cd4mlException cannotAttach(String backendName) {
+        return Cd4mlException.badInput("the " + backendName + " training backend cannot attach to an existing job",
                 "--attach follows jobs of the sagemaker backend; train with --backend sagemaker, or without --attach");
     }
 

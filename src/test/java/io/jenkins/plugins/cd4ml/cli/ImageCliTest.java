@@ -70,6 +70,30 @@ class ImageCliTest {
     class BuildImage {
 
         @Test
+        void anArchiveThatIsNotACd4mlModelSaysSo(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            Path text = Files.writeString(tmp.resolve("notes.tar.gz"), "not an archive\n");
+            Path foreign = tmp.resolve("foreign.tar.gz");
+            Path content = Files.createDirectories(tmp.resolve("foreign"));
+            Files.writeString(content.resolve("model.joblib"), "x");
+            Process tar = new ProcessBuilder("tar", "-czf", foreign.toString(), "-C", content.toString(), ".")
+                    .inheritIO().start();
+            assertThat(tar.waitFor()).isZero();
+
+            for (Path archive : new Path[] {text, foreign}) {
+                for (String[] args : new String[][] {{"build-image", project.toString(), "--model", archive.toString()},
+                        {"serve", project.toString(), "--no-container", "--model", archive.toString()}}) {
+                    CliTest.Outcome o = CliTest.cd4ml(args);
+                    assertThat(o.exitCode()).as("%s%n%s", String.join(" ", args), o.err()).isEqualTo(2);
+                    assertThat(o.err()).contains(archive + " is not a cd4ml model: ",
+                                    "give a model.tar.gz that cd4ml train stored")
+                            .contains(archive == text ? "not a gzip-compressed tar archive" : "it holds no model.json")
+                            .doesNotContain("free space", "CD4ML_PYTHON", "\tat ");
+                }
+            }
+        }
+
+        @Test
         void aMalformedModelLocationIsAUsageErrorWithoutAStackTrace(@TempDir Path tmp) {
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
             CliTest.Outcome o = CliTest.cd4ml("build-image", project.toString(), "--model", "s3://");

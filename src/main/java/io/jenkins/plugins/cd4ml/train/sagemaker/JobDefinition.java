@@ -59,7 +59,7 @@ final class JobDefinition {
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}");
 
     /** SageMaker's limit on MaxRuntimeInSeconds and MaxWaitTimeInSeconds. */
-    static final Duration LONGEST_RUN = Duration.ofDays(28);
+    static final Duration LONGEST_RUN = TrainConfig.Backend.SAGEMAKER.longestTimeout().orElseThrow();
 
     static final String TAG_PROJECT = "cd4ml:project";
     static final String TAG_RUN = "cd4ml:run-id";

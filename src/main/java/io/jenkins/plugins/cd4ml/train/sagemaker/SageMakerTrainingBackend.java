@@ -123,6 +123,11 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
     }
 
     @Override
+    public boolean canAttach() {
+        return true;
+    }
+
+    @Override
     public BackendRun attach(String jobId, TrainingJob job, EventSink events) {
         AwsErrors errors = errors(job);
         requireCredentials(errors);

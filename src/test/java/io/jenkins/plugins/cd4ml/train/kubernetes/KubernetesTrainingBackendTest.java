@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
@@ -523,10 +524,11 @@ class KubernetesTrainingBackendTest {
     }
 
     @Test
-    void refusesATimeoutLongerThanPresignedUrlsLast() {
+    void refusesATimeoutLongerThanPresignedUrlsLastAsAConfigurationError() {
         assertThatThrownBy(() -> train(KubernetesProjects.FULL.replace("timeout: 2h", "timeout: 7d")).await(RUN_LIMIT))
-                .isInstanceOf(Cd4mlException.class)
-                .hasMessageStartingWith("train.timeout (168h) is too long for the kubernetes backend")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("train.timeout: 168h is longer than the kubernetes backend allows; use at most "
+                        + "167h45m")
                 .satisfies(e -> assertThat(((Cd4mlException) e).isUserError()).isTrue());
         assertThat(client.batch().v1().jobs().inNamespace("ml").list().getItems()).isEmpty();
     }

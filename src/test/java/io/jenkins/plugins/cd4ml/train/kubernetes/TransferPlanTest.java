@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,14 @@ class TransferPlanTest {
                     assertThat(((Cd4mlException) e).suggestion()).get().asString()
                             .startsWith("set train.timeout to at most 167h45m");
                 });
+    }
+
+    @Test
+    void theLimitThatValidateChecksIsTheOneTheBackendEnforces() {
+        Duration longest = TrainConfig.Backend.KUBERNETES.longestTimeout().orElseThrow();
+
+        assertThat(TransferPlan.validityFor(longest)).isEqualTo(Duration.ofDays(7));
+        assertThatThrownBy(() -> TransferPlan.validityFor(longest.plusSeconds(1))).isInstanceOf(Cd4mlException.class);
     }
 
     @Test
