@@ -1,0 +1,220 @@
+package io.jenkins.plugins.cd4ml.library
+
+import org.opentest4j.AssertionFailedError
+import org.junit.jupiter.api.Nested
+import org.junit.jupiter.api.Test
+
+import static org.assertj.core.api.Assertions.assertThat
+
+/** vars/cd4ml.groovy: the one way to the engine (plugin step or CLI), credentials, containers, errors. */
+class Cd4mlBridgeTest extends PipelineTestBase {
+
+    static final Map BUILT = [reference: 'localhost:5000/cd4ml/iris-classifier:0123456', pushed: true,
+                              digest: 'sha256:' + '12' * 32, model_version: '02617e97913e']
+
+    String resultOf(String operation) {
+        return "'${workspace}@tmp/cd4ml/${operation}.json'"
+    }
+
+    @Nested
+    class WithThePluginInstalled {
+        @Test
+        void callsThePluginStepWithTheSameArgumentsAndRunsNoCli() {
+            pluginStep = { Map args -> BUILT }
+
+            def result = runPipeline('''
+                @Library('cd4ml') _
+                node {
+                    result = buildServingImage(dir: 'model', push: true, baseImage: 'docker://base:1',
+                                               registryCredentialsId: 'registry')
+                }
+                return result
+            ''')
+
+            assertThat(pluginCalls).containsExactly([operation: 'buildImage', dir: 'model', options:
+                    [push: true, baseImage: 'docker://base:1'], registryCredentialsId: 'registry'])
+            assertThat(result).isEqualTo(BUILT)
+            assertThat(shCalls).isEmpty()
+            assertThat(calls('withCredentials')).as('the plugin binds credentials itself').isEmpty()
+        }
+
+        @Test
+        void usePluginFalseGoesToTheCli() {
+            pluginStep = { Map args -> throw new AssertionFailedError('the plugin must not be called') }
+            cliAnswers('validate', [status: 'valid'])
+
+            runPipeline('''
+                @Library('cd4ml') _
+                node { cd4ml(operation: 'validate', usePlugin: false) }
+            ''')
+
+            assertThat(cliCommands()).containsExactly("cd4ml validate --json '.' > ${resultOf('validate')}".toString())
+            assertThat(pluginCalls).isEmpty()
+        }
+    }
+
+    @Nested
+    class WithoutThePlugin {
+        @Test
+        void triesThePluginStepOnceThenRunsTheCliAsTheJvmOfTheShStep() {
+            cliAnswers('validate', [status: 'valid', project: 'iris-classifier'])
+
+            def result = runPipeline('''
+                @Library('cd4ml') _
+                node { result = cd4ml(operation: 'validate', dir: 'examples/iris') }
+                return result
+            ''')
+
+            assertThat(calls('steps.cd4ml')).hasSize(1)
+            assertThat(result.project).isEqualTo('iris-classifier')
+            Map sh = shCalls[0]
+            assertThat(sh.script as String).isEqualTo("mkdir -p '${workspace}@tmp/cd4ml'\nexec cd4ml validate --json " +
+                    "'examples/iris' > ${resultOf('validate')}".toString())
+            assertThat(sh.args.returnStatus).isEqualTo(true)
+        }
+
+        @Test
+        void findsTheCliInCd4mlHomeOrTheArgument() {
+            cliAnswers('validate', [status: 'valid'])
+            environment.CD4ML_HOME = '/opt/cd4ml'
+
+            runPipeline('''
+                @Library('cd4ml') _
+                node {
+                    cd4ml(operation: 'validate')
+                    cd4ml(operation: 'validate', cd4mlHome: '/srv/cd4ml it')
+                }
+            ''')
+
+            assertThat(cliCommands()).containsExactly(
+                    "\"\$CD4ML_HOME/bin/cd4ml\" validate --json '.' > ${resultOf('validate')}".toString(),
+                    "'/srv/cd4ml it/bin/cd4ml' validate --json '.' > ${resultOf('validate')}".toString())
+        }
+
+        @Test
+        void runsInTheCd4mlContainerOnKubernetesAgents() {
+            cliAnswers('train', [model_version: 'abc'])
+
+            runPipeline('''
+                @Library('cd4ml') _
+                podTemplate(yaml: 'kind: Pod') {
+                    node(POD_LABEL) {
+                        trainModel()
+                        trainModel(container: 'train')
+                        trainModel(container: '')
+                    }
+                }
+                node { trainModel() }
+            ''')
+
+            assertThat(shCalls.collect { it.container }).containsExactly('cd4ml', 'train', null, null)
+        }
+
+        @Test
+        void bindsEachCredentialOnlyAroundItsOwnCommandAndNeverOnTheCommandLine() {
+            cliAnswers('train', [model_version: 'abc'])
+            cliAnswers('build-image', BUILT)
+
+            runPipeline('''
+                @Library('cd4ml') _
+                node {
+                    trainModel(backend: 'sagemaker', awsCredentialsId: 'aws-ml')
+                    buildServingImage(push: true, registryCredentialsId: 'registry')
+                    echo 'done'
+                }
+            ''')
+
+            Map train = shCalls[0].env as Map
+            assertThat(train.AWS_ACCESS_KEY_ID).isEqualTo('AKIA-of-aws-ml')
+            assertThat(train.AWS_SECRET_ACCESS_KEY).isEqualTo('s3cret-key-of-aws-ml')
+            assertThat(train).doesNotContainKeys('CD4ML_REGISTRY_USERNAME', 'CD4ML_REGISTRY_PASSWORD')
+            Map build = shCalls[1].env as Map
+            assertThat(build.CD4ML_REGISTRY_PASSWORD).isEqualTo('s3cret-password-of-registry')
+            assertThat(build).doesNotContainKeys('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY')
+            assertThat(environment).doesNotContainKeys('AWS_SECRET_ACCESS_KEY', 'CD4ML_REGISTRY_PASSWORD')
+            assertThat(calls('aws')[0].args[0]).isEqualTo([credentialsId: 'aws-ml', accessKeyVariable: 'AWS_ACCESS_KEY_ID',
+                    secretKeyVariable: 'AWS_SECRET_ACCESS_KEY', sessionTokenVariable: 'AWS_SESSION_TOKEN'])
+            assertThat(allSecrets).hasSize(3)
+            assertNoSecretLeaked()
+        }
+    }
+
+    @Nested
+    class Failures {
+        @Test
+        void anInvalidConfigFailsWithEveryProblemAtFileLineColumn() {
+            cliAnswers('validate', [status: 'error', exit_code: 2, error: [
+                    message: 'config.yaml has 2 problems',
+                    problems: [[file: 'config.yaml', line: 14, column: 5, setting: 'train.backend',
+                                message: "'lokal' is not a backend; expected one of local, docker, kubernetes, sagemaker"],
+                               [file: 'config.yaml', line: 3, column: 1, setting: 'projekt',
+                                message: "unknown key (did you mean 'project'?)"]]]], 2)
+
+            String message = failureOf('''
+                @Library('cd4ml') _
+                node { cd4ml(operation: 'validate') }
+            ''')
+
+            assertThat(message).isEqualTo('''cd4ml validate failed: config.yaml has 2 problems
+  config.yaml:14:5: train.backend: 'lokal' is not a backend; expected one of local, docker, kubernetes, sagemaker
+  config.yaml:3:1: projekt: unknown key (did you mean 'project'?)''')
+        }
+
+        @Test
+        void anOperationThisCliLacksFailsSayingSo() {
+            onSh(/cd4ml deploy --json/) { String script, Map call -> 2 }
+            onSh(/cd4ml deploy --help/) { String script, Map call -> 2 }
+
+            String message = failureOf('''
+                @Library('cd4ml') _
+                node { helmDeploy(environment: 'staging') }
+            ''')
+
+            assertThat(message).isEqualTo("cd4ml: this cd4ml (cd4ml) has no 'deploy' command, so the deploy " +
+                    "operation cannot run; use a cd4ml version that has it (see 'cd4ml --help')")
+            assertThat(shCalls[1].script).isEqualTo('cd4ml deploy --help > /dev/null 2>&1')
+        }
+
+        @Test
+        void aUsageErrorOfAKnownCommandPointsAtTheLog() {
+            onSh(/cd4ml tune --json/) { String script, Map call -> 2 }
+            onSh(/cd4ml tune --help/) { String script, Map call -> 0 }
+
+            String message = failureOf('''
+                @Library('cd4ml') _
+                node { tuneModel(backend: 'docker') }
+            ''')
+
+            assertThat(message).isEqualTo('cd4ml tune rejected its arguments (exit code 2); see its message in the log above')
+        }
+
+        @Test
+        void anUnknownOperationIsRejectedBeforeAnythingRuns() {
+            String message = failureOf('''
+                @Library('cd4ml') _
+                node { cd4ml(operation: 'trian') }
+            ''')
+
+            assertThat(message).isEqualTo("cd4ml: unknown operation 'trian' (did you mean 'train'?); known operations: " +
+                    'validate, train, tune, gate, buildImage, deploy, rollback, history')
+            assertThat(shCalls).isEmpty()
+            assertThat(pluginCalls).isEmpty()
+        }
+
+        @Test
+        void aStepThatIsNotThePluginsMissingStillFails() {
+            pluginStep = { Map args -> throw new NoSuchMethodError("No such DSL method 'withAWS' found among steps") }
+
+            try {
+                runPipeline('''
+                    @Library('cd4ml') _
+                    node { cd4ml(operation: 'validate') }
+                ''')
+                throw new AssertionFailedError('expected the failure to propagate')
+            } catch (NoSuchMethodError e) {
+                assertThat(e.message).contains('withAWS')
+            }
+            assertThat(shCalls).isEmpty()
+        }
+    }
+}
