@@ -1,0 +1,105 @@
+package io.jenkins.plugins.cd4ml.operation;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The operations a front end other than the CLI (the Jenkins step, a script) can ask the engine
+ * for, by name, with the options each accepts.
+ *
+ * <p>Names and options are spelled as in a Jenkinsfile ({@code buildImage}, {@code baseImage}); each
+ * option does what the CLI option of the same meaning does ({@code --base-image}). Operations this
+ * version of the engine cannot run yet are listed so that a caller gets "not available" rather
+ * than "unknown".
+ */
+public enum Operation {
+
+    /** {@code cd4ml validate}. */
+    VALIDATE("validate", "validate", Set.of()),
+    /** {@code cd4ml train}. */
+    TRAIN("train", "train", Options.TRAINING),
+    /** {@code cd4ml build-image}. */
+    BUILD_IMAGE("buildImage", "build-image", union(Options.IMAGE, Set.of("model", "tarball", "noCache"))),
+    /** {@code cd4ml run}: the whole job. */
+    RUN("run", "run", union(Options.TRAINING, union(Options.IMAGE, Set.of("buildImage")))),
+    /** {@code cd4ml tune}, when this version has it. */
+    TUNE("tune", "tune", Set.of()),
+    /** {@code cd4ml gate}, when this version has it. */
+    GATE("gate", "gate", Set.of()),
+    /** {@code cd4ml deploy}, when this version has it. */
+    DEPLOY("deploy", "deploy", Set.of()),
+    /** {@code cd4ml rollback}, when this version has it. */
+    ROLLBACK("rollback", "rollback", Set.of()),
+    /** {@code cd4ml history}, when this version has it. */
+    HISTORY("history", "history", Set.of());
+
+    private final String stepName;
+    private final String cliName;
+    private final Set<String> options;
+
+    Operation(String stepName, String cliName, Set<String> options) {
+        this.stepName = stepName;
+        this.cliName = cliName;
+        this.options = options;
+    }
+
+    /** The name a Jenkinsfile uses, such as {@code buildImage}. */
+    public String stepName() {
+        return stepName;
+    }
+
+    /** The CLI command doing the same, such as {@code build-image}. */
+    public String cliName() {
+        return cliName;
+    }
+
+    /** The option names this operation accepts, sorted. */
+    public List<String> options() {
+        return options.stream().sorted().toList();
+    }
+
+    /** Every step name, in declaration order, for messages. */
+    public static List<String> stepNames() {
+        return Arrays.stream(values()).map(Operation::stepName).toList();
+    }
+
+    /**
+     * The operation called {@code name} (its step name or its CLI name, any case).
+     *
+     * @throws Cd4mlException a usage error naming the operations there are
+     */
+    public static Operation named(String name) {
+        String wanted = name == null ? "" : name.strip();
+        for (Operation operation : values()) {
+            if (operation.stepName.equalsIgnoreCase(wanted) || operation.cliName.equalsIgnoreCase(wanted)) {
+                return operation;
+            }
+        }
+        throw Cd4mlException.badInput("'" + wanted + "' is not a cd4ml operation; expected one of "
+                + String.join(", ", stepNames()), "spell the operation as in the list, e.g. cd4ml(operation: 'train')");
+    }
+
+    @Override
+    public String toString() {
+        return stepName;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        return Stream.concat(a.stream(), b.stream()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Option groups shared by several operations. */
+    static final class Options {
+        /** What changes how training runs (CLI: --backend, --image, -p, --attach). */
+        static final Set<String> TRAINING = Set.of("backend", "image", "hyperparameters", "attach");
+        /** What changes how the serving image is built and where it goes. */
+        static final Set<String> IMAGE = Set.of("repository", "tag", "builder", "push", "baseImage", "pipIndexUrl");
+
+        private Options() {
+        }
+    }
+}

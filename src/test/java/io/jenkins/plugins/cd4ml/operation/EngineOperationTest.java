@@ -1,0 +1,240 @@
+package io.jenkins.plugins.cd4ml.operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.cli.Main;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Operations by name with Jenkinsfile-style options: what the plugin's {@code cd4ml} step runs.
+ * The documents must be the CLI's {@code --json} documents, so the library's two paths (plugin and
+ * CLI) return the same fields.
+ */
+class EngineOperationTest {
+
+    /** Writes the script's hyperparameters and metrics the way the SageMaker contract asks. */
+    private static final String TRAIN_PY = """
+            import json, os
+            hps = json.loads(os.environ["SM_HPS"])
+            with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w") as f:
+                f.write(json.dumps(hps))
+            print("depth is " + hps["depth"])
+            print("accuracy=0.75")
+            """;
+
+    @BeforeAll
+    static void python() {
+        TestProjects.requirePythonMl();
+    }
+
+    static Map<String, Object> cliJson(String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return Json.mapper().readValue(out.toString(), new TypeReference<Map<String, Object>>() { });
+    }
+
+    @Nested
+    class Validate {
+
+        @Test
+        void returnsTheDocumentOfCliValidateJson() throws Exception {
+            Path iris = TestProjects.repository().resolve("examples/iris");
+            OperationOutcome outcome = EngineOperation.named("validate").inProject(iris).call();
+            assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
+            assertThat(outcome.exitCode()).isZero();
+            assertThat(outcome.document()).isEqualTo(cliJson("validate", "--json", iris.toString()));
+            assertThat(outcome.document()).containsEntry("project", "iris-classifier");
+        }
+
+        @Test
+        void anInvalidConfigIsAUsageErrorWithEveryProblemPositionedAsTheCliReportsIt(@TempDir Path tmp)
+                throws Exception {
+            TestProjects.project(tmp, "print(1)\n", "backend: azure\nepochs: 3");
+            OperationOutcome outcome = EngineOperation.named("validate").inProject(tmp).call();
+            assertThat(outcome.status()).isEqualTo("failed");
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.userError()).isTrue();
+            assertThat(outcome.message()).contains("config.yaml:", "azure", "epochs");
+            assertThat(outcome.document()).isEqualTo(cliJson("validate", "--json", tmp.toString()));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> problems = (List<Map<String, Object>>) ((Map<String, Object>) outcome
+                    .document().get("error")).get("problems");
+            assertThat(problems).hasSize(2).allSatisfy(p -> assertThat(p).containsKeys("file", "line", "column"));
+        }
+
+        @Test
+        void expandsVariablesFromTheGivenEnvironmentNotTheProcess(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "");
+            TestProjects.replaceIn(tmp.resolve("config.yaml"), "name: demo", "name: ${CD4ML_OPERATION_TEST_NAME}");
+            OperationOutcome outcome = EngineOperation.named("validate").inProject(tmp)
+                    .withEnvironment(Map.of("CD4ML_OPERATION_TEST_NAME", "from-the-step")).call();
+            assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
+            assertThat(outcome.document()).containsEntry("project", "from-the-step");
+        }
+
+        @Test
+        void readsAnotherConfigFileWhenAsked(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, "print(1)\n", "");
+            TestProjects.write(tmp.resolve("ci/other.yaml"), Files.readString(tmp.resolve("config.yaml"))
+                    .replace("name: demo", "name: other"));
+            TestProjects.write(tmp.resolve("ci/features.yaml"), "features:\n  - {name: x, type: float}\n");
+            OperationOutcome outcome = EngineOperation.named("validate").inProject(tmp)
+                    .withConfigFile("ci/other.yaml").call();
+            assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
+            assertThat(outcome.document()).containsEntry("project", "other");
+        }
+    }
+
+    @Nested
+    class Train {
+
+        @Test
+        void trainsWithOptionsStreamsEventsAndReturnsTheCliTrainDocument(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, TRAIN_PY, "");
+            List<Event> events = new CopyOnWriteArrayList<>();
+            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+                    .withOptions(Map.of("backend", "local", "hyperparameters", Map.of("depth", 7)))
+                    .withEnvironment(Map.of("PATH", System.getenv("PATH")))
+                    .withEvents(events::add).call();
+
+            assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
+            assertThat(outcome.document()).containsEntry("backend", "local").containsKey("model_version");
+            assertThat(outcome.summary().metrics()).containsEntry("accuracy", 0.75);
+            assertThat(outcome.summary().modelVersion()).isEqualTo(outcome.document().get("model_version"));
+            assertThat(events).anySatisfy(e -> assertThat(e).isEqualTo(new Event.LogLine("train", "depth is 7"))
+                    .as("the override reached the script"));
+
+            Map<String, Object> cli = cliJson("train", "--json", tmp.toString(), "-p", "depth=7");
+            assertThat(outcome.document().keySet()).isEqualTo(cli.keySet());
+            assertThat(outcome.document().get("model_version")).isEqualTo(cli.get("model_version"))
+                    .as("same inputs, same content-addressed model");
+        }
+
+        @Test
+        void aFailingScriptIsFailedWorkWithTheCliErrorDocument(@TempDir Path tmp) {
+            TestProjects.project(tmp, "import sys\nprint('no model today')\nsys.exit(3)\n", "");
+            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+                    .withEnvironment(Map.of("PATH", System.getenv("PATH"))).call();
+            assertThat(outcome.status()).isEqualTo("failed");
+            assertThat(outcome.exitCode()).isEqualTo(1);
+            assertThat(outcome.document()).containsEntry("status", "error").containsEntry("exit_code", 1);
+            assertThat(outcome.message()).contains("exit");
+        }
+    }
+
+    @Nested
+    class Stop {
+
+        /** What the plugin does on the agent: the engine on a worker thread, stopped from another. */
+        @Test
+        void aStoppedOperationEndsItsScriptAndReportsStopped(@TempDir Path tmp) throws Exception {
+            Path pidFile = tmp.resolve("pid");
+            TestProjects.project(tmp, """
+                    import os, time
+                    with open("%s", "w") as f:
+                        f.write(str(os.getpid()))
+                    print("training started", flush=True)
+                    time.sleep(600)
+                    """.formatted(pidFile), "");
+            CountDownLatch started = new CountDownLatch(1);
+            EngineOperation operation = EngineOperation.named("train").inProject(tmp)
+                    .withEnvironment(Map.of("PATH", System.getenv("PATH")))
+                    .withEvents(e -> {
+                        if (e instanceof Event.LogLine l && l.line().equals("training started")) {
+                            started.countDown();
+                        }
+                    });
+            FutureTask<OperationOutcome> work = new FutureTask<>(operation::call);
+            Thread worker = new Thread(work, "cd4ml train under test");
+            worker.start();
+            assertThat(started.await(60, TimeUnit.SECONDS)).as("the script started").isTrue();
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+
+            worker.interrupt();
+            OperationOutcome outcome = work.get(60, TimeUnit.SECONDS);
+
+            assertThat(outcome.status()).isEqualTo("stopped");
+            assertThat(outcome.stopped()).isTrue();
+            assertThat(outcome.exitCode()).isEqualTo(1);
+            assertThat(outcome.document()).containsEntry("status", "stopped");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("the script was ended before the operation returned").isFalse();
+        }
+    }
+
+    @Nested
+    class Usage {
+
+        @Test
+        void anUnknownOperationListsTheKnownOnes() {
+            OperationOutcome outcome = EngineOperation.named("trian").call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("'trian' is not a cd4ml operation; expected one of validate, "
+                    + "train, buildImage, run, tune, gate, deploy, rollback, history");
+        }
+
+        @Test
+        void cliNamesWorkToo() {
+            assertThat(Operation.named("build-image")).isEqualTo(Operation.BUILD_IMAGE);
+            assertThat(Operation.named("buildImage")).isEqualTo(Operation.BUILD_IMAGE);
+        }
+
+        @Test
+        void unknownOptionsAreNamedWithTheKnownOnesBeforeAnythingRuns(@TempDir Path tmp) {
+            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+                    .withOptions(Map.of("backnd", "docker")).call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("unknown option 'backnd' for the train operation; its options are "
+                    + "attach, backend, hyperparameters, image");
+        }
+
+        @Test
+        void anOptionOfTheWrongTypeSaysWhatIsExpected(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "");
+            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+                    .withOptions(Map.of("hyperparameters", "depth=3")).call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("option 'hyperparameters' of the train operation is 'depth=3'; "
+                    + "expected a map");
+        }
+
+        @Test
+        void anUnknownBackendListsTheBackends(@TempDir Path tmp) {
+            TestProjects.project(tmp, "print(1)\n", "");
+            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+                    .withOptions(Map.of("backend", "azure")).call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("'azure' is not a backend; expected one of local, docker, "
+                    + "kubernetes, sagemaker");
+        }
+
+        @Test
+        void operationsThisVersionLacksSaySoInsteadOfPretending(@TempDir Path tmp) {
+            for (Operation missing : List.of(Operation.TUNE, Operation.GATE, Operation.DEPLOY,
+                    Operation.ROLLBACK, Operation.HISTORY)) {
+                OperationOutcome outcome = EngineOperation.named(missing.stepName()).inProject(tmp).call();
+                assertThat(outcome.status()).isEqualTo("failed");
+                assertThat(outcome.message()).contains("the " + missing.stepName()
+                        + " operation is not available in this version of cd4ml");
+            }
+        }
+    }
+}
