@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** The {@code cd4ml} command: continuous delivery for machine learning. */
 @Command(name = "cd4ml", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Continuous delivery for machine learning: validate, train, tune, gate, build, deploy.",
-        subcommands = {ValidateCommand.class, TrainCommand.class, RunCommand.class, BuildImageCommand.class,
+        subcommands = {ValidateCommand.class, TrainCommand.class, TuneCommand.class, GateCommand.class, RunCommand.class,
+            BuildImageCommand.class,
             ServeCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'cd4ml COMMAND --help' for a command's options."})
 final class Cd4mlCommand implements Callable<Integer> {

@@ -35,7 +35,9 @@ final class CommonOptions {
     /** The terminal of this invocation, honouring --json and --quiet. */
     Console console() {
         if (console == null) {
-            console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), json, quiet);
+            // System.console() is null when stdout or stdin is not a terminal (Jenkins, pipes, tests)
+            console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), json, quiet,
+                    !json && System.console() != null);
         }
         return console;
     }

@@ -5,15 +5,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 
 /** Reads the {@code tune} and {@code quality_gate} sections. */
 final class TuneGateReader {
 
     private static final List<String> TUNE_KEYS = List.of("objective", "strategy", "max_trials", "parallel_trials",
-            "early_stopping", "parameters");
+            "early_stopping", "parameters", "seed", "max_failed_trials", "native", "warm_start");
     private static final List<String> PARAMETER_KEYS = List.of("type", "min", "max", "scale", "values");
     private static final List<String> GATE_KEYS = List.of("metrics", "compare_to", "max_regression");
+
+    private static final Pattern COMPARE_TO = Pattern.compile("previous|deployed(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?");
 
     private TuneGateReader() {
     }
@@ -54,10 +57,20 @@ final class TuneGateReader {
                 tune.problem("parameters", "must name at least one hyperparameter range");
             }
         }
+        Integer seed = tune.integer("seed", 0, Integer.MAX_VALUE);
+        Integer maxFailed = tune.integer("max_failed_trials", 0, 10_000);
+        Boolean nativeTuning = tune.bool("native");
+        List<String> warmStart = tune.stringList("warm_start");
+        if (warmStart != null && warmStart.size() > 5) {
+            tune.problem("warm_start", "SageMaker warm starts from at most 5 parent tuning jobs; found "
+                    + warmStart.size());
+        }
         return new TuneConfig(metric, goal == null ? TuneConfig.Goal.MAXIMIZE
                 : TuneConfig.Goal.valueOf(goal.toUpperCase(Locale.ROOT)), strategy,
                 maxTrials == null ? 20 : maxTrials, parallel == null ? 1 : parallel, earlyStopping,
-                parameters == null ? Map.of() : new LinkedHashMap<>(parameters));
+                parameters == null ? Map.of() : new LinkedHashMap<>(parameters),
+                seed == null ? TuneConfig.DEFAULT_SEED : seed, Optional.ofNullable(maxFailed),
+                nativeTuning == null || nativeTuning, warmStart == null ? List.of() : List.copyOf(warmStart));
     }
 
     private static TuneConfig.Parameter parameter(YamlMap parameters, String name, Node node, String strategy) {
@@ -144,15 +157,42 @@ final class TuneGateReader {
         if (metrics == null && !gate.has("metrics")) {
             gate.missing("metrics", "give bounds per metric, e.g. metrics: {accuracy: {min: 0.9}}");
         }
-        String compareTo = gate.choice("compare_to", List.of("deployed"));
-        Double maxRegression = gate.number("max_regression");
-        if (maxRegression != null && maxRegression < 0) {
-            gate.problem("max_regression", "must be 0 or more, found " + maxRegression);
+        String compareTo = gate.string("compare_to");
+        if (compareTo != null && !COMPARE_TO.matcher(compareTo).matches()) {
+            gate.problem("compare_to", "'" + compareTo + "' is not allowed; expected previous (the newest earlier "
+                    + "model in the model store), deployed or deployed:ENVIRONMENT");
+            compareTo = null;
         }
-        if (maxRegression != null && compareTo == null && !gate.has("compare_to")) {
-            gate.problem("max_regression", "only applies with compare_to: deployed; add it or remove max_regression");
+        GateConfig.Regression maxRegression = regression(gate);
+        if (gate.has("max_regression") && !gate.has("compare_to")) {
+            gate.problem("max_regression", "only applies with compare_to (previous or deployed); add it or remove "
+                    + "max_regression");
         }
         return new GateConfig(metrics == null ? Map.of() : new LinkedHashMap<>(metrics),
                 Optional.ofNullable(compareTo), Optional.ofNullable(maxRegression));
+    }
+
+    /** {@code max_regression}: a number in the metric's units, or a percentage such as {@code 2%}. */
+    private static GateConfig.Regression regression(YamlMap gate) {
+        String text = gate.string("max_regression");
+        if (text == null) {
+            return null;
+        }
+        String trimmed = text.strip();
+        boolean percent = trimmed.endsWith("%");
+        String number = percent ? trimmed.substring(0, trimmed.length() - 1).strip() : trimmed;
+        double amount;
+        try {
+            amount = Double.parseDouble(number);
+        } catch (NumberFormatException e) {
+            gate.problem("max_regression", "'" + text + "' is not a number or a percentage; write e.g. 0.01 "
+                    + "(in the metric's units) or 2%");
+            return null;
+        }
+        if (amount < 0 || !Double.isFinite(amount)) {
+            gate.problem("max_regression", "must be 0 or more, found " + text);
+            return null;
+        }
+        return new GateConfig.Regression(amount, percent);
     }
 }

@@ -68,6 +68,7 @@ public final class Trainer {
     private S3Client s3Client;
     private S3Transfers s3;
     private String attachTo;
+    private String runId;
 
     private Trainer(ProjectConfig config) {
         this.config = config;
@@ -105,6 +106,21 @@ public final class Trainer {
     /** Uses this S3 client for S3 channels and outputs instead of one from the AWS default chain. */
     public Trainer withS3(S3Client client) {
         this.s3Client = client;
+        return this;
+    }
+
+    /**
+     * Names the run (and its directory under {@code .cd4ml/runs}) instead of a generated
+     * {@code <project>-<time>-<hex>} id; a tune names its trials this way.
+     *
+     * @throws Cd4mlException if {@code id} cannot be a job name
+     */
+    public Trainer withRunId(String id) {
+        if (!JOB_NAME.matcher(id).matches()) {
+            throw Cd4mlException.badInput("'" + id + "' cannot name a training run",
+                    "use letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+        this.runId = id;
         return this;
     }
 
@@ -148,7 +164,7 @@ public final class Trainer {
         if (attachTo != null && !chosen.canAttach()) {
             throw TrainingBackend.cannotAttach(chosen.name()); // before any directory or data is staged
         }
-        String runId = attachTo != null ? attachTo : newRunId(started);
+        String runId = attachTo != null ? attachTo : this.runId != null ? this.runId : newRunId(started);
         Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());
         hyperparameters.putAll(hyperparameterOverrides);
         try {

@@ -212,7 +212,7 @@ class ValidConfigTest {
             assertThat(gate.metrics().get("accuracy").min()).contains(0.9);
             assertThat(gate.metrics().get("accuracy").max()).isEmpty();
             assertThat(gate.compareTo()).contains("deployed");
-            assertThat(gate.maxRegression()).contains(0.01);
+            assertThat(gate.maxRegression()).contains(new GateConfig.Regression(0.01, false));
         }
     }
 

@@ -1,0 +1,59 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.gate.GateResult;
+import io.jenkins.plugins.cd4ml.gate.QualityGate;
+import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.storage.S3Clients;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cd4ml gate}: checks a stored model against quality_gate. */
+@Command(name = "gate", mixinStandardHelpOptions = true,
+        description = "Check a stored model against the quality_gate section: each metric's bounds and, with "
+                + "compare_to: previous, the regression against the newest earlier model. Prints one line per check.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the model passed", "1:the model failed the gate", "2:bad usage or configuration "
+                + "(no quality_gate section, no such model)"})
+final class GateCommand implements Callable<Integer>, HasCommonOptions {
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--model", paramLabel = "VERSION",
+            description = "The model version to check (12 hex digits). Default: the current model (LATEST).")
+    String model;
+
+    @Override
+    public CommonOptions common() {
+        return common;
+    }
+
+    @Override
+    public Integer call() {
+        ProjectConfig config = common.loader().load();
+        Console console = common.console();
+        Map<String, String> environment = System.getenv();
+        StoredModels stored = StoredModels.of(config, () -> new S3Transfers(S3Clients.create(environment,
+                config.train().sagemaker().region())));
+        QualityGate gate = QualityGate.forProject(config);
+        String version = model != null ? model.strip() : stored.latestVersion().orElseThrow(() ->
+                Cd4mlException.badInput("there is no model of " + config.name() + " in " + config.train().output()
+                        + " yet", "train one first (cd4ml train), or name one with --model VERSION"));
+        ModelManifest candidate = stored.manifest(version).orElseThrow(() -> Cd4mlException.badInput("there is no "
+                + "model " + version + " of " + config.name() + " in " + config.train().output(),
+                "give a version cd4ml train or cd4ml tune printed"));
+        GateResult result = gate.withChampions(stored).check(candidate);
+        console.result(result, GateTable.of(result));
+        if (!result.passed()) {
+            console.error("error: " + result.summary());
+        }
+        return result.passed() ? 0 : ErrorReporter.WORK_FAILED;
+    }
+}

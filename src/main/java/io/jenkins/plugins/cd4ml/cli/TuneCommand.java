@@ -1,0 +1,110 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.gate.GateResult;
+import io.jenkins.plugins.cd4ml.gate.Promotion;
+import io.jenkins.plugins.cd4ml.gate.QualityGate;
+import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.run.MetricFormat;
+import io.jenkins.plugins.cd4ml.storage.S3Clients;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
+import io.jenkins.plugins.cd4ml.tune.Trial;
+import io.jenkins.plugins.cd4ml.tune.TrialStatus;
+import io.jenkins.plugins.cd4ml.tune.TuneResult;
+import io.jenkins.plugins.cd4ml.tune.Tuner;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code cd4ml tune}: searches the hyperparameters, gates the best model and promotes it. */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = "Search the hyperparameters of the tune section: each trial is a training run on the "
+                + "configured backend. Shows a table of trials as they finish, then checks the best model against "
+                + "quality_gate (if any) and makes it the project's current model (LATEST) when it passes.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:a best model was found (and passed the quality gate, if one is configured)",
+            "1:the tune failed (too many failed trials, none completed), the gate failed, or it was stopped",
+            "2:bad usage or configuration (no tune section, Optuna missing for bayesian/hyperband)"})
+final class TuneCommand implements Callable<Integer>, HasCommonOptions {
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public CommonOptions common() {
+        return common;
+    }
+
+    @Override
+    public Integer call() {
+        if (training.attach != null) {
+            throw Cd4mlException.badInput("--attach follows one training job; a tune runs "
+                    + "many", "use cd4ml train --attach NAME");
+        }
+        ProjectConfig config = common.loader(training).load();
+        Console console = common.console();
+        Map<String, String> environment = System.getenv();
+        Supplier<S3Transfers> s3 = () -> new S3Transfers(S3Clients.create(environment,
+                config.train().sagemaker().region()));
+        TuneResult result = Tuner.forProject(config).withEvents(console).withTrainer(training::apply)
+                .withEnvironment(environment).call();
+        GateResult gate = null;
+        String promoted = null;
+        if (result.succeeded()) {
+            if (config.qualityGate().isPresent()) {
+                gate = QualityGate.forProject(config).withChampions(StoredModels.of(config, s3).excluding(result.trials()
+                        .stream().map(Trial::modelVersion).filter(Objects::nonNull).toList()))
+                        .check(result.bestTraining().manifest());
+            }
+            if (gate == null || gate.passed()) {
+                Promotion.promote(config, result.bestTraining(), s3);
+                promoted = result.best().modelVersion();
+            }
+        }
+        Map<String, Object> document = new LinkedHashMap<>();
+        boolean ok = result.succeeded() && (gate == null || gate.passed());
+        document.put("status", ok ? "succeeded" : "failed");
+        document.put("tune", result);
+        document.put("gate", gate);
+        document.put("promoted", promoted);
+        console.result(document, summary(config, result, gate, promoted));
+        if (!result.succeeded()) {
+            console.error("error: the tune failed: " + result.error());
+        } else if (gate != null && !gate.passed()) {
+            console.error("error: the best model failed the quality gate: " + gate.summary());
+        }
+        return ok ? 0 : ErrorReporter.WORK_FAILED;
+    }
+
+    static String summary(ProjectConfig config, TuneResult result, GateResult gate, String promoted) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("%nTune %s of %s: %s in %.1f s (%s)%n", result.tuneId(), config.name(), result.status(),
+                result.durationSeconds(), result.search()));
+        s.append(String.format("  %d trials: %d completed, %d pruned, %d failed, %d stopped%n", result.trials().size(),
+                result.count(TrialStatus.COMPLETED), result.count(TrialStatus.PRUNED), result.count(TrialStatus.FAILED),
+                result.count(TrialStatus.STOPPED)));
+        s.append(TrialTable.of(result));
+        if (result.best() != null) {
+            Trial best = result.best();
+            s.append(String.format("  best trial     %d: %s=%s with %s%n", best.number(), result.objective(),
+                    MetricFormat.format(best.value()), best.parameters()));
+            s.append(String.format("  model version  %s%n", best.modelVersion()));
+            s.append(String.format("  model          %s%n", best.modelUri()));
+        }
+        if (gate != null) {
+            s.append(GateTable.of(gate));
+        }
+        if (promoted != null) {
+            s.append(String.format("  promoted       %s is now the current model (LATEST)%n", promoted));
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,393 @@
+package io.jenkins.plugins.cd4ml.tune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.testing.Processes;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tunes with real trials: each a local training run of a Python script with a known objective. */
+class TunerTest {
+
+    @BeforeAll
+    static void python() {
+        TestProjects.requirePythonMl();
+    }
+
+    private static Tuner tuner(ProjectConfig config, Path markers, List<Event> events) {
+        Map<String, String> environment = ObjectiveProjects.environment(markers);
+        return Tuner.forProject(config).withEvents(events::add).withEnvironment(environment)
+                .withTrainer(t -> t.withEnvironment(environment));
+    }
+
+    private static long pidOf(Path markers, String runId) throws Exception {
+        return Long.parseLong(Files.readString(markers.resolve("pids").resolve(runId)).strip());
+    }
+
+    @Nested
+    class Strategies {
+
+        @Test
+        void randomSearchRunsEveryTrialAsATrainingRunAndPicksTheBest(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "kind: a", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    max_trials: 6
+                    parallel_trials: 2
+                    parameters:
+                      x: {type: float, min: 0.01, max: 1, scale: log}
+                      n: {type: int, min: 1, max: 20}
+                    """));
+            List<Event> events = new CopyOnWriteArrayList<>();
+
+            TuneResult result = tuner(config, tmp.resolve("m"), events).call();
+
+            assertThat(result.succeeded()).isTrue();
+            assertThat(result.trials()).hasSize(6).allSatisfy(t -> {
+                assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+                double x = Double.parseDouble(t.parameters().get("x"));
+                int n = Integer.parseInt(t.parameters().get("n"));
+                assertThat(x).isBetween(0.01, 1.0);
+                assertThat(n).isBetween(1, 20);
+                assertThat(t.value()).isCloseTo(1 - Math.pow(x - 0.3, 2) - Math.pow((n - 7) / 10.0, 2),
+                        org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(t.runId()).isEqualTo(result.tuneId() + "-t" + t.number());
+                assertThat(t.modelVersion()).hasSize(12);
+                assertThat(tmp.resolve("p/.cd4ml/models/objective").resolve(t.modelVersion()).resolve("model.tar.gz"))
+                        .isRegularFile();
+            });
+            double best = result.trials().stream().mapToDouble(Trial::value).max().orElseThrow();
+            assertThat(result.best().value()).isEqualTo(best);
+            assertThat(result.bestTraining().modelVersion()).isEqualTo(result.best().modelVersion());
+            assertThat(events).filteredOn(e -> e instanceof Event.TrialFinished).hasSize(6);
+            assertThat(events).filteredOn(e -> e instanceof Event.TrialStarted).hasSize(6);
+        }
+
+        @Test
+        void aSeededRandomSearchSuggestsTheSameTrialsAgain(@TempDir Path tmp) {
+            String tune = """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    seed: 7
+                    max_trials: 3
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                      kind: {type: categorical, values: [a, b]}
+                    """;
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "n: 7", tune));
+            TuneResult first = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            TuneResult second = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            assertThat(second.trials().stream().map(Trial::parameters).toList())
+                    .isEqualTo(first.trials().stream().map(Trial::parameters).toList());
+            assertThat(second.tuneId()).isNotEqualTo(first.tuneId());
+        }
+
+        @Test
+        void gridSearchRunsEachPointOnceAndStopsWhenTheGridIsDone(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: grid
+                    max_trials: 20
+                    parallel_trials: 2
+                    parameters:
+                      n: {type: int, min: 6, max: 8}
+                      kind: {type: categorical, values: [a, b]}
+                    """));
+
+            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.trials()).hasSize(6);
+            Set<Map<String, String>> points = new HashSet<>();
+            result.trials().forEach(t -> points.add(t.parameters()));
+            assertThat(points).hasSize(6).contains(Map.of("n", "7", "kind", "a"), Map.of("n", "6", "kind", "b"));
+            assertThat(result.best().parameters()).isEqualTo(Map.of("n", "7", "kind", "a"));
+            assertThat(result.best().value()).isEqualTo(1.0);
+        }
+
+        @Test
+        void bayesianSearchRunsOptunaTpeAndKeepsEveryTrialInRange(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "kind: a", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: bayesian
+                    max_trials: 8
+                    parallel_trials: 2
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                      n: {type: int, min: 1, max: 20, scale: log}
+                    """));
+
+            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.search()).startsWith("TPE (Optuna 3.");
+            assertThat(result.trials()).hasSize(8).allSatisfy(t -> {
+                assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+                assertThat(Double.parseDouble(t.parameters().get("x"))).isBetween(0.0, 1.0);
+                assertThat(Integer.parseInt(t.parameters().get("n"))).isBetween(1, 20);
+            });
+            assertThat(result.best().value()).isEqualTo(result.trials().stream().mapToDouble(Trial::value).max()
+                    .orElseThrow());
+        }
+
+        @Test
+        void minimizingPicksTheLowestValue(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+                    objective: {metric: score, goal: minimize}
+                    strategy: grid
+                    max_trials: 3
+                    parameters:
+                      n: {type: int, min: 6, max: 8}
+                    """));
+            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            assertThat(result.best().value()).isEqualTo(0.99);
+            assertThat(result.goal()).isEqualTo("minimize");
+        }
+
+        @Test
+        void hyperbandPrunesTrialsThatFallBehindAndStopsTheirProcesses(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+                    "steps: 6, pause: 0.3, n: 7, kind: a", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: hyperband
+                    max_trials: 10
+                    parameters:
+                      x: {type: float, min: -3, max: 3}
+                    """));
+            Path markers = tmp.resolve("m");
+
+            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.search()).contains("hyperband pruning");
+            List<Trial> pruned = result.trials().stream().filter(t -> t.status() == TrialStatus.PRUNED).toList();
+            assertThat(pruned).as("trials pruned by Optuna's HyperbandPruner").isNotEmpty().allSatisfy(t -> {
+                assertThat(t.series()).isNotEmpty();
+                assertThat(t.modelVersion()).isNull();
+                assertThat(markers.resolve("finished-" + t.runId())).doesNotExist();
+            });
+            assertThat(pruned).as("stopped before the last step").anySatisfy(t -> assertThat(t.series())
+                    .hasSizeLessThan(6));
+            for (Trial t : pruned) {
+                Processes.assertGone(pidOf(markers, t.runId()));
+            }
+            assertThat(result.best().status()).isEqualTo(TrialStatus.COMPLETED);
+        }
+    }
+
+    @Nested
+    class Running {
+
+        @Test
+        void runsAtMostParallelTrialsAtOnceAndReallyInParallel(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "barrier: 2", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    max_trials: 4
+                    parallel_trials: 2
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                    """));
+            Path markers = tmp.resolve("m");
+
+            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.count(TrialStatus.COMPLETED)).isEqualTo(4);
+            List<Integer> seen;
+            try (Stream<Path> files = Files.list(markers)) {
+                seen = files.filter(p -> p.getFileName().toString().startsWith("seen-")).map(p -> {
+                    try {
+                        return Integer.parseInt(Files.readString(p).strip());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList();
+            }
+            assertThat(seen).hasSize(4).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2)).contains(2);
+        }
+
+        @Test
+        void aPrunedTrialIsStoppedOnItsBackend(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+                    "steps: 200, pause: 0.2", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    max_trials: 1
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                    """));
+            Path markers = tmp.resolve("m");
+            Search pruneAtStepTwo = new PruningAt(2, new RandomSearch(config.tune().orElseThrow()));
+
+            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).withSearch(pruneAtStepTwo).call();
+
+            Trial trial = result.trials().get(0);
+            assertThat(trial.status()).isEqualTo(TrialStatus.PRUNED);
+            assertThat(trial.series()).hasSizeBetween(2, 10);
+            assertThat(trial.value()).isEqualTo(trial.series().get(trial.series().size() - 1));
+            Processes.assertGone(pidOf(markers, trial.runId()));
+            assertThat(markers.resolve("finished-" + trial.runId())).doesNotExist();
+            assertThat(result.succeeded()).isFalse();
+            assertThat(result.error()).contains("no trial completed", "1 pruned");
+        }
+
+        @Test
+        void interruptingTheTuneStopsEveryRunningTrial(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+                    "steps: 600, pause: 0.1", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    max_trials: 4
+                    parallel_trials: 2
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                    """));
+            Path markers = tmp.resolve("m");
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            List<Event> events = new CopyOnWriteArrayList<>();
+            Thread tuning = new Thread(() -> {
+                try {
+                    tuner(config, markers, events).call();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            tuning.start();
+            Path pids = markers.resolve("pids");
+            for (int i = 0; i < 600 && countFiles(pids) < 2; i++) {
+                Thread.sleep(100);
+            }
+            assertThat(countFiles(pids)).as("both trials started").isEqualTo(2);
+
+            tuning.interrupt();
+            tuning.join(60_000);
+
+            assertThat(tuning.isAlive()).isFalse();
+            assertThat(thrown.get()).isInstanceOf(OperationStoppedException.class)
+                    .hasMessageContaining("2 running trials stopped");
+            try (Stream<Path> files = Files.list(pids)) {
+                for (Path p : files.toList()) {
+                    Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
+                }
+            }
+            assertThat(events).filteredOn(e -> e instanceof Event.TrialFinished f
+                    && f.trial().status() == TrialStatus.STOPPED).hasSize(2);
+        }
+
+        private static long countFiles(Path dir) throws Exception {
+            if (!Files.isDirectory(dir)) {
+                return 0;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.count();
+            }
+        }
+    }
+
+    @Nested
+    class Failures {
+
+        private static final String GRID = """
+                objective: {metric: score, goal: maximize}
+                strategy: grid
+                max_trials: 6
+                max_failed_trials: %d
+                parameters:
+                  n: {type: int, min: 6, max: 8}
+                  kind: {type: categorical, values: [a, bad]}
+                """;
+
+        @Test
+        void failedTrialsWithinTheBudgetAreRecordedAndTheTuneGoesOn(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3",
+                    GRID.formatted(3)));
+
+            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.succeeded()).isTrue();
+            assertThat(result.count(TrialStatus.FAILED)).isEqualTo(3);
+            assertThat(result.trials()).filteredOn(t -> t.status() == TrialStatus.FAILED)
+                    .allSatisfy(t -> assertThat(t.error()).contains("kind bad cannot train"));
+            assertThat(result.best().parameters()).containsEntry("kind", "a").containsEntry("n", "7");
+        }
+
+        @Test
+        void moreFailuresThanTheBudgetFailTheTune(@TempDir Path tmp) {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3",
+                    GRID.formatted(1)));
+
+            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.succeeded()).isFalse();
+            assertThat(result.count(TrialStatus.FAILED)).isEqualTo(2);
+            assertThat(result.trials().size()).isLessThan(6);
+            assertThat(result.error()).contains("2 of", "trials failed, more than tune.max_failed_trials (1) allows",
+                    "kind bad cannot train");
+        }
+
+        @Test
+        void aMissingOptunaIsAUserErrorBeforeAnyTrialStarts(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: bayesian
+                    max_trials: 2
+                    parameters:
+                      n: {type: int, min: 6, max: 8}
+                    """));
+            // a real Python without site packages: the situation of a machine without python3-optuna
+            Path bare = tmp.resolve("python-without-packages");
+            TestProjects.write(bare, "#!/bin/sh\nexec " + TestProjects.PYTHON + " -I -S \"$@\"\n");
+            bare.toFile().setExecutable(true);
+            Map<String, String> environment = Map.of("PATH", System.getenv("PATH"), "CD4ML_OPTUNA_PYTHON",
+                    bare.toString());
+
+            assertThatThrownBy(() -> Tuner.forProject(config).withEnvironment(environment).call())
+                    .isInstanceOfSatisfying(Cd4mlException.class, e -> {
+                        assertThat(e.isUserError()).isTrue();
+                        assertThat(e.getMessage()).contains("the bayesian strategy needs Optuna", bare.toString());
+                        assertThat(e.suggestion()).hasValueSatisfying(s -> assertThat(s)
+                                .contains("apt-get install python3-optuna", "CD4ML_OPTUNA_PYTHON"));
+                    });
+            assertThat(tmp.resolve("p/.cd4ml/runs")).doesNotExist();
+        }
+    }
+
+    /** Prunes the first trial at a given step, passing everything else to a real search. */
+    private record PruningAt(int step, Search search) implements Search {
+
+        @Override
+        public Suggestion ask() {
+            return search.ask();
+        }
+
+        @Override
+        public boolean report(int trial, int at, double value) {
+            search.report(trial, at, value);
+            return trial == 0 && at >= step;
+        }
+
+        @Override
+        public void tell(int trial, TrialStatus status, Double value) {
+            search.tell(trial, status, value);
+        }
+
+        @Override
+        public String describe() {
+            return "pruning trial 0 at step " + step;
+        }
+    }
+}
