@@ -1,6 +1,8 @@
 package io.jenkins.plugins.cd4ml.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.Promotion;
@@ -69,10 +71,13 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
                 promoted = result.best().modelVersion();
             }
         }
-        Map<String, Object> document = new LinkedHashMap<>();
         boolean ok = result.succeeded() && (gate == null || gate.passed());
+        // the tune's fields at the top (what the shared library reads), with the gate and promotion
+        Map<String, Object> document = new LinkedHashMap<>();
         document.put("status", ok ? "succeeded" : "failed");
-        document.put("tune", result);
+        document.putAll(Json.mapper().convertValue(result, new TypeReference<Map<String, Object>>() { }));
+        document.put("status", ok ? "succeeded" : "failed");
+        document.put("model_version", result.best() == null ? null : result.best().modelVersion());
         document.put("gate", gate);
         document.put("promoted", promoted);
         console.result(document, summary(config, result, gate, promoted));

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.gate;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.Serializable;
 import java.util.List;
 
@@ -16,6 +17,12 @@ public record GateResult(String modelVersion, boolean passed, List<MetricCheck> 
         String comparison) implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** {@code passed} or {@code failed}, as JSON results spell a verdict. */
+    @JsonProperty("status")
+    public String status() {
+        return passed ? "passed" : "failed";
+    }
 
     /** The checks that failed. */
     public List<MetricCheck> failures() {

@@ -78,10 +78,10 @@ class TuneGateCliTest {
             assertThat(o.exitCode()).as(o.err()).isEqualTo(0);
             JsonNode json = o.json();
             assertThat(json.get("status").asText()).isEqualTo("succeeded");
-            assertThat(json.at("/tune/trials")).hasSize(3);
-            assertThat(json.at("/tune/best/value").asDouble()).isEqualTo(0.95);
-            assertThat(json.at("/tune/trials/0/status").asText()).isEqualTo("completed");
-            assertThat(json.get("promoted").asText()).isEqualTo(json.at("/tune/best/model_version").asText());
+            assertThat(json.get("trials")).hasSize(3);
+            assertThat(json.at("/best/value").asDouble()).isEqualTo(0.95);
+            assertThat(json.at("/trials/0/status").asText()).isEqualTo("completed");
+            assertThat(json.get("promoted").asText()).isEqualTo(json.get("model_version").asText());
         }
 
         @Test
@@ -137,6 +137,7 @@ class TuneGateCliTest {
 
             assertThat(o.exitCode()).isEqualTo(0);
             assertThat(o.json().get("passed").asBoolean()).isTrue();
+            assertThat(o.json().get("status").asText()).isEqualTo("passed");
             assertThat(o.json().get("model_version").asText()).isEqualTo(version);
         }
 
