@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "cd4ml", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Continuous delivery for machine learning: validate, train, tune, gate, build, deploy.",
         subcommands = {ValidateCommand.class, TrainCommand.class, TuneCommand.class, GateCommand.class, RunCommand.class,
-            BuildImageCommand.class,
-            ServeCommand.class, CommandLine.HelpCommand.class},
+            BuildImageCommand.class, ServeCommand.class, DeployCommand.class, RollbackCommand.class,
+            PromoteCommand.class, AbortCanaryCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'cd4ml COMMAND --help' for a command's options."})
 final class Cd4mlCommand implements Callable<Integer> {
 
