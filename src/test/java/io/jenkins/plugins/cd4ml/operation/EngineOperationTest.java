@@ -9,8 +9,12 @@ import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,6 +55,26 @@ class EngineOperationTest {
         return Json.mapper().readValue(out.toString(), new TypeReference<Map<String, Object>>() { });
     }
 
+    /**
+     * The plugin sends documents from the agent to the controller, where Jenkins deserializes only
+     * whitelisted JDK types (JEP-200): maps, lists, text, numbers and booleans, nothing else.
+     */
+    static void assertPlain(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            assertThat(map).isInstanceOf(LinkedHashMap.class);
+            map.forEach((k, v) -> {
+                assertThat(k).isInstanceOf(String.class);
+                assertPlain(v);
+            });
+        } else if (value instanceof List<?> list) {
+            assertThat(list).isInstanceOf(ArrayList.class);
+            list.forEach(EngineOperationTest::assertPlain);
+        } else if (value != null) {
+            assertThat(value.getClass()).isIn(String.class, Integer.class, Long.class, Double.class, Boolean.class,
+                    BigInteger.class, BigDecimal.class);
+        }
+    }
+
     @Nested
     class Validate {
 
@@ -62,6 +86,7 @@ class EngineOperationTest {
             assertThat(outcome.exitCode()).isZero();
             assertThat(outcome.document()).isEqualTo(cliJson("validate", "--json", iris.toString()));
             assertThat(outcome.document()).containsEntry("project", "iris-classifier");
+            assertPlain(outcome.document());
         }
 
         @Test
@@ -121,6 +146,8 @@ class EngineOperationTest {
             assertThat(outcome.summary().modelVersion()).isEqualTo(outcome.document().get("model_version"));
             assertThat(events).anySatisfy(e -> assertThat(e).isEqualTo(new Event.LogLine("train", "depth is 7"))
                     .as("the override reached the script"));
+
+            assertPlain(outcome.document());
 
             Map<String, Object> cli = cliJson("train", "--json", tmp.toString(), "-p", "depth=7");
             assertThat(outcome.document().keySet()).isEqualTo(cli.keySet());

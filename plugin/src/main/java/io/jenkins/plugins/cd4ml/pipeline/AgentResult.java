@@ -20,7 +20,6 @@ final class AgentResult implements Serializable {
 
     final String operation;
     final String status;
-    final int exitCode;
     /** The CLI's {@code --json} document, as plain maps, lists and values. */
     final LinkedHashMap<String, Object> document;
     final String json;
@@ -38,7 +37,6 @@ final class AgentResult implements Serializable {
         OutcomeSummary summary = outcome.summary();
         this.operation = outcome.operation();
         this.status = outcome.status();
-        this.exitCode = outcome.exitCode();
         this.document = new LinkedHashMap<>(outcome.document());
         this.json = outcome.json();
         this.message = outcome.message() == null ? null : redactor.redact(outcome.message());

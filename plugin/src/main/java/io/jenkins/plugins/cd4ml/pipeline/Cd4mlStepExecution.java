@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.pipeline;
 
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
@@ -37,7 +38,11 @@ final class Cd4mlStepExecution extends StepExecution {
 
     private final String operationId = UUID.randomUUID().toString();
     private final StepRequest request;
+    @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED",
+            justification = "the running call of this JVM; after a restart onResume fails the step")
     private transient volatile Future<?> task;
+    @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED",
+            justification = "an abort of this JVM's run; after a restart onResume fails the step")
     private transient volatile Throwable stopCause;
 
     Cd4mlStepExecution(Cd4mlStep step, StepContext context) {
