@@ -1,7 +1,10 @@
 """Loading the model directory and turning validated rows into predictions.
 
-Two ways in, as DESIGN.md §2 says: the user's `predict.py` hooks, or a joblib/pickle estimator
-called with a pandas DataFrame whose columns follow features.yaml.
+Three ways in: the user's `predict.py` hooks (`load`/`predict`, DESIGN.md §2); the SageMaker
+inference handlers (`model_fn`, optional `input_fn`, `predict_fn`, `output_fn`) in `predict.py` or
+in the training entry point that the image build copies in as `inference.py`, as SageMaker's
+scikit-learn container calls them; or a joblib/pickle estimator called with a pandas DataFrame
+whose columns follow features.yaml.
 """
 from __future__ import annotations
 
@@ -43,8 +46,9 @@ class LoadedModel:
     that input."""
 
     def __init__(self, kind: str, prepare: Callable, predict_fn: Callable, proba_fn: Optional[Callable],
-                 classes: ClassNames):
+                 classes: ClassNames, handlers: Optional["SageMakerHandlers"] = None):
         self.kind = kind
+        self.handlers = handlers
         self._prepare = prepare
         self._predict = predict_fn
         self._proba = proba_fn
@@ -73,23 +77,28 @@ def load_model(model_dir: Path, features: Sequence[Feature], manifest: Manifest)
     # custom transformer modules saved into the model dir by train.py.
     if str(model_dir) not in sys.path:
         sys.path.insert(0, str(model_dir))
-    hooks = model_dir / "predict.py"
-    if hooks.is_file():
-        return _load_hooks(hooks, model_dir, manifest)
+    for name in ("predict.py", "inference.py"):
+        hooks = model_dir / name
+        if hooks.is_file():
+            return _load_hooks(hooks, model_dir, features, manifest)
     return _load_estimator(_find_artifact(model_dir), features, manifest)
 
 
-def _load_hooks(path: Path, model_dir: Path, manifest: Manifest) -> LoadedModel:
+def _load_hooks(path: Path, model_dir: Path, features: Sequence[Feature], manifest: Manifest) -> LoadedModel:
     spec = importlib.util.spec_from_file_location("cd4ml_user_predict", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as e:
         raise ModelLoadError(f"{path} failed to import: {type(e).__name__}: {e}") from e
-    missing = [name for name in ("load", "predict") if not callable(getattr(module, name, None))]
+    has = {name: callable(getattr(module, name, None)) for name in ("load", "predict", "model_fn")}
+    if has["model_fn"] and not (has["load"] and has["predict"]):
+        return _load_sagemaker_handlers(module, path, model_dir, features, manifest)
+    missing = [name for name in ("load", "predict") if not has[name]]
     if missing:
         raise ModelLoadError(f"{path} must define {' and '.join(missing)}(...): "
-                             "load(model_dir) -> model and predict(model, rows) -> list")
+                             "load(model_dir) -> model and predict(model, rows) -> list "
+                             "(or SageMaker's model_fn(model_dir), with optional input_fn, predict_fn, output_fn)")
     try:
         state = module.load(str(model_dir))
     except Exception as e:
@@ -101,6 +110,61 @@ def _load_hooks(path: Path, model_dir: Path, manifest: Manifest) -> LoadedModel:
         predict_fn=lambda rows: module.predict(state, rows),
         proba_fn=(lambda rows: proba(state, rows)) if callable(proba) else None,
         classes=ClassNames(manifest.classes, getattr(state, "classes_", None)))
+
+
+@dataclasses.dataclass(frozen=True)
+class SageMakerHandlers:
+    """The SageMaker inference handlers of a module, with SageMaker's defaults for those it leaves out.
+
+    `input_fn(body, content_type)` and `output_fn(prediction, accept)` see the raw /invocations
+    request and answer as on a SageMaker endpoint; /predict and the other JSON endpoints validate
+    rows against features.yaml first and call `predict_fn(array_in_feature_order, model)`."""
+    model: Any
+    input_fn: Optional[Callable]
+    predict_fn: Callable
+    output_fn: Optional[Callable]
+
+    @property
+    def handles_invocations(self) -> bool:
+        return self.input_fn is not None or self.output_fn is not None
+
+
+def _load_sagemaker_handlers(module, path: Path, model_dir: Path, features: Sequence[Feature],
+                             manifest: Manifest) -> LoadedModel:
+    try:
+        model = module.model_fn(str(model_dir))
+    except Exception as e:
+        raise ModelLoadError(f"{path}: model_fn({model_dir}) failed: {type(e).__name__}: {e}") from e
+    custom_predict = getattr(module, "predict_fn", None)
+    if callable(custom_predict):
+        predict_fn = custom_predict
+    elif callable(getattr(model, "predict", None)):
+        def predict_fn(data, fitted):  # SageMaker's default_predict_fn
+            return fitted.predict(data)
+    else:
+        raise ModelLoadError(f"{path}: model_fn returned a {type(model).__name__}, which has no predict method; "
+                             "define predict_fn(input_data, model)")
+    handlers = SageMakerHandlers(
+        model=model,
+        input_fn=getattr(module, "input_fn", None) if callable(getattr(module, "input_fn", None)) else None,
+        predict_fn=predict_fn,
+        output_fn=getattr(module, "output_fn", None) if callable(getattr(module, "output_fn", None)) else None)
+    proba = getattr(model, "predict_proba", None)
+    use_proba = not callable(custom_predict) and callable(proba)
+
+    def prepare(rows):
+        import numpy as np
+        # what SageMaker's default input_fn makes of a CSV row: an array in column order
+        return np.array([[row.get(f.name) for f in features] for row in rows], dtype=object
+                        if any(f.type in ("str", "bool") for f in features) else "float64")
+
+    return LoadedModel(
+        kind=f"model_fn:{path.name}",
+        prepare=prepare,
+        predict_fn=lambda data: handlers.predict_fn(data, model),
+        proba_fn=proba if use_proba else None,
+        classes=ClassNames(manifest.classes, getattr(model, "classes_", None)),
+        handlers=handlers)
 
 
 def _find_artifact(model_dir: Path) -> Path:

@@ -44,6 +44,14 @@ def build_router(schema: RowSchema) -> APIRouter:
         service = service_of(request)
         content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         body = await request.body()
+        handlers = service.model.handlers if service.ready else None
+        if handlers is not None and handlers.handles_invocations:
+            accept = (request.headers.get("accept") or "application/json").split(",")[0].strip()
+            if accept in ("*/*", ""):
+                accept = "application/json"
+            answer, media_type = await service.invoke_handlers(body, content_type, accept,
+                                                               request_id_of(request.scope))
+            return Response(answer, media_type=media_type)
         if content_type == "text/csv":
             def decode():
                 return codecs.csv_rows(body, schema.features)

@@ -83,6 +83,32 @@ class PredictionService:
         self._log_rows(request_id, rows, prediction, latency_ms)
         return Outcome(rows, prediction)
 
+    async def invoke_handlers(self, body: bytes, content_type: str, accept: str, request_id: str):
+        """/invocations through the model's SageMaker input_fn/predict_fn/output_fn, as a SageMaker
+        endpoint runs them: the body goes to input_fn as it came (no features.yaml validation, no
+        per-row log record; the handlers own the format). Returns (body, content type)."""
+        if self.model is None:
+            raise ModelNotReady()
+        handlers = self.model.handlers
+        started = time.perf_counter()
+
+        def call():
+            data = handlers.input_fn(body, content_type) if handlers.input_fn else default_input(body, content_type)
+            prediction = handlers.predict_fn(data, handlers.model)
+            if handlers.output_fn is None:
+                return default_output(prediction, accept)
+            answer = handlers.output_fn(prediction, accept)
+            if isinstance(answer, tuple) and len(answer) == 2:  # (body, content type) as sagemaker-inference allows
+                return answer
+            return answer, accept
+
+        try:
+            return await anyio.to_thread.run_sync(call)
+        except Exception as e:
+            log.exception("prediction failed (request %s)", request_id)
+            self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
+            raise PredictionFailed(f"{type(e).__name__}: {e}") from e
+
     def _log_rows(self, request_id: str, rows: List[Row], prediction: Prediction, latency_ms: float) -> None:
         if self.prediction_log is None:
             return
@@ -103,3 +129,29 @@ class PredictionService:
             model=self.model_info, request_id=request_id, row_id=None, features=None, prediction=None,
             probabilities=None, latency_ms=(time.perf_counter() - started) * 1000.0, status=status,
             error=message[:2000], timestamp=now), now)
+
+
+def default_input(body: bytes, content_type: str):
+    """SageMaker's default input_fn for scikit-learn: JSON or CSV into a NumPy array."""
+    import io
+    import json
+
+    import numpy as np
+
+    text = body.decode("utf-8")
+    if content_type == "text/csv":
+        return np.genfromtxt(io.StringIO(text), delimiter=",", ndmin=2)
+    if content_type == "application/json":
+        return np.array(json.loads(text))
+    raise ValueError(f"content type {content_type!r} is not supported by the default input_fn; define input_fn")
+
+
+def default_output(prediction, accept: str):
+    """SageMaker's default output_fn: JSON (or CSV when asked) of the prediction."""
+    import json
+
+    values = prediction.tolist() if hasattr(prediction, "tolist") else prediction
+    if accept == "text/csv":
+        rows = values if isinstance(values, list) else [values]
+        return "\n".join(",".join(map(str, r)) if isinstance(r, list) else str(r) for r in rows) + "\n", "text/csv"
+    return json.dumps(values), "application/json"

@@ -15,7 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -54,9 +56,14 @@ final class BuildContext {
         return new Contents(manifest, projectRequirements);
     }
 
+    /** A script that defines SageMaker's {@code model_fn} serves through the SageMaker handlers. */
+    private static final Pattern MODEL_FN = Pattern.compile("(?m)^def model_fn\\s*\\(");
+
     /**
      * Writes the model directory the server reads: the artifact's files and {@code model.json}, the
-     * project's {@code features.yaml}, and its {@code predict.py} if any.
+     * project's {@code features.yaml}, and its {@code predict.py} if any; without one, a training
+     * entry point that defines SageMaker's {@code model_fn} goes in as {@code inference.py}, so a
+     * script written for SageMaker script mode also serves unchanged.
      */
     static void writeModelDirectory(Path model, Path modelArchive, ProjectConfig config, EventSink events)
             throws IOException {
@@ -69,6 +76,13 @@ final class BuildContext {
                 events.info("using the project's predict.py instead of the one in the model artifact");
             }
             Files.copy(predict, model.resolve("predict.py"), StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        Optional<Path> entrypoint = config.train().entrypoint().map(config::resolve);
+        if (entrypoint.isPresent() && Files.isRegularFile(entrypoint.get())
+                && MODEL_FN.matcher(Files.readString(entrypoint.get(), StandardCharsets.UTF_8)).find()) {
+            events.info("serving with the SageMaker handlers (model_fn) of " + config.train().entrypoint().get());
+            Files.copy(entrypoint.get(), model.resolve("inference.py"), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -82,15 +82,18 @@ public final class RunDirectory {
         return root.resolve("training.log");
     }
 
-    /** Writes {@code hyperparameters.json} and {@code inputdataconfig.json} as SageMaker does. */
+    /**
+     * Writes {@code hyperparameters.json}, {@code inputdataconfig.json} and
+     * {@code resourceconfig.json} as SageMaker does.
+     */
     public void writeConfig(Map<String, String> hyperparameters, List<String> channels) throws IOException {
         Json.mapper().writeValue(configDir().resolve("hyperparameters.json").toFile(), hyperparameters);
         Map<String, Object> inputs = new LinkedHashMap<>();
         for (String channel : channels) {
-            inputs.put(channel, Map.of("TrainingInputMode", "File", "S3DistributionType", "FullyReplicated",
-                    "RecordWrapperType", "None"));
+            inputs.put(channel, ScriptMode.inputChannelConfig());
         }
         Json.mapper().writeValue(configDir().resolve("inputdataconfig.json").toFile(), inputs);
+        Json.mapper().writeValue(configDir().resolve("resourceconfig.json").toFile(), ScriptMode.resourceConfig());
     }
 
     /** The script's failure text, if it wrote one. */
@@ -103,39 +106,13 @@ public final class RunDirectory {
     }
 
     /**
-     * The SageMaker training-toolkit environment ({@code SM_*}) for a script that sees this layout
-     * at {@code mlRoot}: the real path for local runs, {@link #CONTAINER_ROOT} in containers.
+     * The SageMaker training-toolkit environment ({@code SM_*}, see {@link ScriptMode}) for a
+     * script that sees this layout at {@code mlRoot} (the real path for local runs,
+     * {@link #CONTAINER_ROOT} in containers) and its code at {@code moduleDir}.
      */
-    public static Map<String, String> environment(String mlRoot, Map<String, String> hyperparameters,
-            List<String> channels, int cpus, int gpus) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("SM_MODEL_DIR", mlRoot + "/model");
-        env.put("SM_OUTPUT_DIR", mlRoot + "/output");
-        env.put("SM_OUTPUT_DATA_DIR", mlRoot + "/output/data");
-        env.put("SM_INPUT_DIR", mlRoot + "/input");
-        env.put("SM_INPUT_CONFIG_DIR", mlRoot + "/input/config");
-        env.put("SM_INPUT_DATA_CONFIG", json(inputDataConfig(channels)));
-        env.put("SM_CHANNELS", json(channels));
-        for (String channel : channels) {
-            env.put("SM_CHANNEL_" + channel.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"),
-                    mlRoot + "/input/data/" + channel);
-        }
-        env.put("SM_HPS", json(hyperparameters));
-        for (Map.Entry<String, String> hp : hyperparameters.entrySet()) {
-            env.put("SM_HP_" + hp.getKey().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_"), hp.getValue());
-        }
-        env.put("SM_HOSTS", "[\"algo-1\"]");
-        env.put("SM_CURRENT_HOST", "algo-1");
-        env.put("SM_NUM_CPUS", String.valueOf(cpus));
-        env.put("SM_NUM_GPUS", String.valueOf(gpus));
-        env.put("PYTHONUNBUFFERED", "1"); // live log streaming
-        return env;
-    }
-
-    private static Map<String, Object> inputDataConfig(List<String> channels) {
-        Map<String, Object> inputs = new LinkedHashMap<>();
-        channels.forEach(c -> inputs.put(c, Map.of("TrainingInputMode", "File")));
-        return inputs;
+    public static Map<String, String> environment(String mlRoot, String moduleDir, TrainingJob job, int cpus,
+            int gpus) {
+        return ScriptMode.environment(mlRoot, moduleDir, job, cpus, gpus);
     }
 
     private static String json(Object value) {

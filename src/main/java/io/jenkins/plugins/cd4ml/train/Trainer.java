@@ -171,7 +171,8 @@ public final class Trainer {
             RunDirectory dir = RunDirectory.create(config.directory().resolve(".cd4ml/runs").resolve(runId));
             dir.writeConfig(hyperparameters, List.copyOf(train.channels().keySet()));
             List<ModelManifest.DataInput> data = stageChannels(dir, chosen.readsLocalChannels());
-            TrainingJob job = new TrainingJob(runId, config, dir, train.command(), hyperparameters, train.timeout());
+            TrainingJob job = new TrainingJob(runId, config, dir, ScriptMode.command(train, hyperparameters),
+                    hyperparameters, train.timeout());
             MetricExtractor extractor = new MetricExtractor(train.metrics());
             events.info(attachTo != null ? "attaching to job " + runId + " of " + config.name() + " on " + chosen.name()
                     : "training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");

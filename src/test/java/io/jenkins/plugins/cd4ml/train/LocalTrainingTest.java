@@ -43,6 +43,7 @@ class LocalTrainingTest {
                 "channels": json.loads(os.environ["SM_CHANNELS"]),
                 "output_data": os.path.isdir(os.environ["SM_OUTPUT_DATA_DIR"]),
                 "cwd": os.getcwd(),
+                "argv": sys.argv[1:],
             }
             with open(os.path.join(model_dir, "seen.json"), "w") as f:
                 json.dump(seen, f, sort_keys=True)
@@ -107,7 +108,8 @@ class LocalTrainingTest {
     class TheSageMakerContract {
 
         @Test
-        void givesTheScriptHyperparametersAsStringsChannelsAndSmVariables(@TempDir Path tmp) throws Exception {
+        void givesTheScriptHyperparametersAsTheSageMakerToolkitDoesChannelsAndSmVariables(@TempDir Path tmp)
+                throws Exception {
             ProjectConfig config = load(TestProjects.project(tmp, ECHO_CONTRACT, ""));
 
             TrainingResult result = trainer(config, new CopyOnWriteArrayList<>())
@@ -115,10 +117,11 @@ class LocalTrainingTest {
 
             Map<String, Object> seen = Json.mapper().readValue(
                     Path.of(result.runDirectory()).resolve("model/seen.json").toFile(), new TypeReference<>() { });
-            Map<String, String> expected = Map.of("alpha", "0.5", "depth", "7", "flag", "true");
-            assertThat(seen.get("hps_file")).isEqualTo(expected);
-            assertThat(seen.get("hps_env")).isEqualTo(expected);
+            // the file holds text, as SageMaker writes it; the toolkit decodes JSON values for the rest
+            assertThat(seen.get("hps_file")).isEqualTo(Map.of("alpha", "0.5", "depth", "7", "flag", "true"));
+            assertThat(seen.get("hps_env")).isEqualTo(Map.of("alpha", 0.5, "depth", 7, "flag", true));
             assertThat(seen.get("hp_alpha")).isEqualTo("0.5");
+            assertThat(seen.get("argv")).isEqualTo(List.of("--alpha", "0.5", "--depth", "7", "--flag", "True"));
             assertThat(seen.get("channel_files")).isEqualTo(List.of("d.csv"));
             assertThat(seen.get("channels")).isEqualTo(List.of("train"));
             assertThat(seen.get("output_data")).isEqualTo(true);

@@ -204,9 +204,8 @@ public final class DockerTrainingBackend implements TrainingBackend {
     }
 
     private List<String> environment(TrainingJob job, ContainerResources resources) {
-        List<String> channels = List.copyOf(job.project().train().channels().keySet());
-        Map<String, String> env = new LinkedHashMap<>(RunDirectory.environment(RunDirectory.CONTAINER_ROOT,
-                job.hyperparameters(), channels, resources.cpuCount(hostCpus()), resources.gpus()));
+        Map<String, String> env = new LinkedHashMap<>(RunDirectory.environment(RunDirectory.CONTAINER_ROOT, CODE_DIR,
+                job, resources.cpuCount(hostCpus()), resources.gpus()));
         env.put("CD4ML_RUN_ID", job.runId());
         env.put("HOME", "/tmp"); // the user may have no home in the image; libraries cache there
         env.putAll(pipSettings);

@@ -222,8 +222,7 @@ final class TrainingJobSpec {
     private List<EnvVar> env() {
         TrainConfig.Resources resources = train().resources();
         Map<String, String> values = new LinkedHashMap<>(RunDirectory.environment(RunDirectory.CONTAINER_ROOT,
-                job.hyperparameters(), List.copyOf(train().channels().keySet()), cpus(resources.cpu()),
-                resources.gpu()));
+                RunDirectory.CONTAINER_ROOT + "/code", job, cpus(resources.cpu()), resources.gpu()));
         values.put("CD4ML_RUN_ID", job.runId());
         values.putAll(train().kubernetes().env());
         List<EnvVar> env = new ArrayList<>();

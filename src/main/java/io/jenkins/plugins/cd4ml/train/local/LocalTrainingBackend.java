@@ -51,14 +51,13 @@ public final class LocalTrainingBackend implements TrainingBackend {
             command.set(0, python);
         }
         RunDirectory dir = job.directory();
-        List<String> channels = List.copyOf(job.project().train().channels().keySet());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(job.project().directory().toFile())
                 .redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(environment);
-        builder.environment().putAll(RunDirectory.environment(dir.root().toString(), job.hyperparameters(), channels,
-                Runtime.getRuntime().availableProcessors(), 0));
+        builder.environment().putAll(RunDirectory.environment(dir.root().toString(),
+                job.project().directory().toString(), job, Runtime.getRuntime().availableProcessors(), 0));
         builder.environment().put("CD4ML_RUN_ID", job.runId());
 
         Process process;

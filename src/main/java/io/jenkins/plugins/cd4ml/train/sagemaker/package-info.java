@@ -19,14 +19,13 @@
  * start it from its own {@code train} executable; such an image simply ignores the
  * {@code sagemaker_*} hyperparameters.
  *
- * <h2>What the toolkit changes for the script</h2>
+ * <h2>What the toolkit gives the script</h2>
  *
  * <p>The script's hyperparameters travel as the same plain strings the other backends write to
- * {@code hyperparameters.json}. The toolkit additionally decodes them as JSON where they parse
- * (so {@code SM_HPS} holds {@code 100} rather than {@code "100"}, and {@code true} becomes
- * Python's {@code True} in {@code SM_HP_*}), and passes them as {@code --name value}
- * command-line arguments; a script that reads {@code hyperparameters.json} or converts values
- * itself, as the examples do, sees no difference.
+ * {@code hyperparameters.json}. The toolkit decodes them as JSON where they parse (so
+ * {@code SM_HPS} holds {@code 100} rather than {@code "100"}) and passes them as
+ * {@code --name value} arguments; the other backends do the same
+ * ({@link io.jenkins.plugins.cd4ml.train.ScriptMode}), so a script sees no difference.
  *
  * <h2>Results</h2>
  *

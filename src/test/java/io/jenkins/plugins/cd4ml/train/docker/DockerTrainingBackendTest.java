@@ -236,9 +236,8 @@ class DockerTrainingBackendTest {
 
             Map<String, Object> seen = Json.mapper().readValue(
                     Path.of(result.runDirectory()).resolve("model/seen.json").toFile(), new TypeReference<>() { });
-            Map<String, String> expected = Map.of("alpha", "0.5", "depth", "7", "flag", "true");
-            assertThat(seen.get("hps_file")).isEqualTo(expected);
-            assertThat(seen.get("hps_env")).isEqualTo(expected);
+            assertThat(seen.get("hps_file")).isEqualTo(Map.of("alpha", "0.5", "depth", "7", "flag", "true"));
+            assertThat(seen.get("hps_env")).isEqualTo(Map.of("alpha", 0.5, "depth", 7, "flag", true)); // decoded
             assertThat(seen.get("hp_alpha")).isEqualTo("0.5");
             assertThat(seen.get("model_dir")).isEqualTo("/opt/ml/model");
             assertThat(seen.get("output_data_dir")).isEqualTo("/opt/ml/output/data");

@@ -10,7 +10,7 @@ import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Presigning;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
-import io.jenkins.plugins.cd4ml.train.RunDirectory;
+import io.jenkins.plugins.cd4ml.train.ScriptMode;
 import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -275,7 +275,8 @@ class BootstrapScriptTest {
                 "python", "train.py").redirectErrorStream(true).directory(tmp.toFile());
         builder.environment().clear();
         builder.environment().put("PATH", "/usr/bin:/bin"); // as in a Debian image (not this machine's pyenv)
-        builder.environment().putAll(RunDirectory.environment(ml.toString(), HYPERPARAMETERS, List.of("train"), 1, 0));
+        builder.environment().putAll(ScriptMode.environment(ml.toString(), ml + "/code", "run-1", "train.py",
+                HYPERPARAMETERS, List.of("train"), 1, 0));
         builder.environment().put("PIP_INDEX_URL", "http://127.0.0.1:9/simple"); // never needed: a closed port
         builder.environment().put("CD4ML_ML_ROOT", ml.toString());
         builder.environment().put("CD4ML_TRANSFER_FILE", transfer.toString());
