@@ -217,12 +217,15 @@ static String parentOf(String path) {
     return slash > 0 ? path.substring(0, slash) : '.'
 }
 
-/** The engine's own words for a failure: its message, every config problem at file:line:col, its advice. */
+/**
+ * The engine's own words for a failure: its message, every config problem at file:line:col, its
+ * advice; for a quality gate (alone or after a tune) the checks that failed.
+ */
 @NonCPS
 static String failureMessage(String operation, int status, Map result) {
-    Map problem = result.error instanceof Map ? result.error : null
     StringBuilder text = new StringBuilder("cd4ml ${operation} failed")
-    if (problem != null) {
+    if (result.error instanceof Map) {
+        Map problem = result.error
         text << ': ' << problem.message
         (problem.problems ?: []).each { p ->
             text << '\n  ' << "${p.file}:${p.line}:${p.column}: ${p.setting}: ${p.message}"
@@ -230,10 +233,20 @@ static String failureMessage(String operation, int status, Map result) {
         if (problem.suggestion) {
             text << '\n  what to do: ' << problem.suggestion
         }
-    } else if (result.error) {
+        return text.toString()
+    }
+    Map gate = result.checks instanceof List ? result : (result.gate instanceof Map ? result.gate : null)
+    if (result.error) {
         text << ': ' << result.error
+    } else if (gate != null && gate.passed == false) {
+        text << ": model ${gate.model_version} did not pass the quality gate"
     } else {
         text << " (status ${result.status ?: 'unknown'}, exit code ${status})"
+    }
+    if (gate != null) {
+        gate.checks.findAll { it.passed == false }.each { c ->
+            text << '\n  ' << (c.value != null ? "${c.metric}=${c.value}: ${c.verdict}" : "${c.metric}: ${c.verdict}")
+        }
     }
     return text.toString()
 }

@@ -62,7 +62,9 @@ def call(Map args = [:]) {
                 }
             }
             String model = modelVersionOf(results)
-            if (config.quality_gate) {
+            if (results.tune?.gate) {
+                results.gate = results.tune.gate // a tune gates its best model itself
+            } else if (config.quality_gate) {
                 stage('Quality gate') {
                     results.gate = qualityGate(common + [model: model] + cd4ml.pick(args, ['kubeconfigCredentialsId']))
                 }
@@ -192,12 +194,12 @@ static String modelVersionOf(Map results) {
         return results.train.model_version
     }
     Map tune = results.tune ?: [:]
-    return tune.model_version ?: tune.best_trial?.model_version ?: tune.best?.model_version
+    return tune.model_version ?: tune.best?.model_version
 }
 
 @NonCPS
 static Map manifestOf(Map results) {
-    Map trained = results.train ?: results.tune?.best_trial ?: results.tune?.best ?: results.tune
+    Map trained = results.train ?: results.tune?.best_training
     return trained?.manifest instanceof Map ? trained.manifest : null
 }
 
@@ -211,7 +213,7 @@ static String reportOf(Map results) {
     return null
 }
 
-/** "model 02617e97913e · accuracy=0.9667 · image sha256:…": what a build list should show. */
+/** "model 02617e97913e · accuracy=0.9667 · gate passed · image sha256:…": what a build list should show. */
 @NonCPS
 static String descriptionOf(Map results) {
     List<String> parts = []
@@ -219,9 +221,11 @@ static String descriptionOf(Map results) {
     if (model) {
         parts << "model ${model}".toString()
     }
-    Map metrics = results.train?.metrics ?: results.tune?.best_trial?.metrics ?: results.tune?.metrics ?: [:]
+    Map metrics = results.train?.metrics ?: results.tune?.best?.metrics ?: [:]
     if (metrics) {
-        String key = metrics.keySet().first()
+        // the key metric: the tune's objective, else the first the gate checks, else the first reported
+        String key = [results.tune?.objective, results.gate?.checks?.find { true }?.metric]
+                .find { it && metrics.containsKey(it) } ?: metrics.keySet().first()
         parts << "${key}=${metrics[key]}".toString()
     }
     if (results.gate?.status) {

@@ -21,7 +21,8 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
         environment.BRANCH_NAME = 'main'
         cliAnswers('validate', [status: 'valid'])
         cliAnswers('train', TRAINED)
-        cliAnswers('tune', [best_trial: TRAINED, trials: []])
+        cliAnswers('tune', [status: 'succeeded', model_version: '02617e97913e', objective: 'accuracy',
+                            best: [metrics: [accuracy: 0.9667], model_version: '02617e97913e'], trials: []])
         cliAnswers('gate', [status: 'passed'])
         cliAnswers('build-image', PUSHED)
         cliAnswers('deploy', [release: 'iris-classifier', revision: 1])
@@ -65,7 +66,7 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
                 ("cd4ml deploy --json --environment 'staging' --image " +
                         "'localhost:5000/cd4ml/iris-classifier:0123456@${PUSHED.digest}' 'examples/iris' > ${result('deploy')}").toString())
         assertThat(shCalls.collect { it.container }.unique()).containsExactly('cd4ml')
-        assertThat(echoed).contains('model 02617e97913e: [accuracy:0.9667]')
+        assertThat(echoed).contains('model 02617e97913e')
         assertThat(calls('archiveArtifacts')).hasSize(1)
     }
 

@@ -88,7 +88,7 @@ class LibraryCliIT extends PipelineTestBase {
     List<String> shLogs = []
 
     @Test
-    void validateTrainAndPushRunAgainstTheRealCli() {
+    void validateTrainGateAndPushRunAgainstTheRealCli() {
         String tag = "it-${System.nanoTime()}"
         def results = runPipeline("""
             @Library('cd4ml') _
@@ -96,6 +96,7 @@ class LibraryCliIT extends PipelineTestBase {
                 results = [:]
                 results.valid = cd4ml(operation: 'validate', dir: 'model')
                 results.trained = trainModel(dir: 'model', hyperparameters: [max_depth: 3, n_estimators: 20])
+                results.gate = qualityGate(dir: 'model', model: results.trained.model_version)
                 results.image = buildServingImage(dir: 'model', model: results.trained.model_version, push: true,
                         repository: '${registry}/cd4ml-it/iris', tag: '${tag}', builder: 'docker',
                         registryCredentialsId: 'test-registry')
@@ -109,6 +110,9 @@ class LibraryCliIT extends PipelineTestBase {
         assertThat(trained.model_version).matches('[0-9a-f]{12}')
         assertThat(trained.manifest.hyperparameters).containsEntry('max_depth', '3').containsEntry('n_estimators', '20')
         assertThat(trained.metrics.accuracy as double).isGreaterThan(0.8d)
+        assertThat(results.gate.status).isEqualTo('passed')
+        assertThat(results.gate.model_version).isEqualTo(trained.model_version)
+        assertThat(results.gate.checks.collect { it.metric }).contains('accuracy')
         Map image = results.image
         assertThat(image.reference).isEqualTo("${registry}/cd4ml-it/iris:${tag}".toString())
         assertThat(image.pushed).isEqualTo(true)

@@ -141,6 +141,37 @@ class MlPipelineTest extends PipelineTestBase {
     }
 
     @Nested
+    class WhenTuning {
+        static final Map TUNED = [status: 'succeeded', objective: 'f1_macro', goal: 'maximize', model_version: 'b0b0b0b0b0b0',
+                                  trials: [[number: 0, status: 'completed', model_version: 'b0b0b0b0b0b0']],
+                                  best: [number: 0, metrics: [accuracy: 0.95, f1_macro: 0.97], model_version: 'b0b0b0b0b0b0'],
+                                  best_training: [model_version: 'b0b0b0b0b0b0', manifest: [version: 'b0b0b0b0b0b0']],
+                                  gate: [model_version: 'b0b0b0b0b0b0', passed: true, status: 'passed', checks: []],
+                                  promoted: 'b0b0b0b0b0b0']
+
+        @Test
+        void tunesInsteadOfTrainingAndUsesTheTunesOwnGate() {
+            environment.BRANCH_NAME = 'feature/search'
+            cliAnswers('tune', TUNED)
+            cliAnswers('build-image', BUILT + [model_version: 'b0b0b0b0b0b0'])
+
+            runPipeline('''
+                @Library('cd4ml') _
+                mlPipeline(tune: true)
+            ''')
+
+            assertThat(cliCommands()).containsExactly(
+                    "cd4ml validate --json '.' > ${ws('validate.json')}".toString(),
+                    "cd4ml tune --json '.' > ${ws('tune.json')}".toString(),
+                    "cd4ml build-image --json --model 'b0b0b0b0b0b0' --no-push '.' > ${ws('buildImage.json')}".toString())
+            assertThat(currentBuild.description).isEqualTo(
+                    "model b0b0b0b0b0b0 · f1_macro=0.97 · gate passed · image ${BUILT.reference}".toString())
+            Map manifest = new JsonSlurper().parse(workspace.resolve('model.json').toFile()) as Map
+            assertThat(manifest.version).isEqualTo('b0b0b0b0b0b0')
+        }
+    }
+
+    @Nested
     class OnATag {
         @Test
         void deploysToProductionOnly() {
@@ -186,6 +217,23 @@ class MlPipelineTest extends PipelineTestBase {
                     '  what to do: read the training log above')
             assertThat(cliCommands()).hasSize(2)
             assertThat(calls('archiveArtifacts')).hasSize(1)
+        }
+
+        @Test
+        void aFailedGateStopsBeforeTheImageAndNamesTheMetrics() {
+            environment.BRANCH_NAME = 'main'
+            shHandlers.removeAll { it[0].toString().contains('gate') }
+            cliAnswers('gate', [model_version: '02617e97913e', passed: false, status: 'failed', checks: [
+                    [metric: 'accuracy', value: 0.85, rule: 'min 0.9', reference: 0.9, passed: false,
+                     verdict: '0.05 below min 0.9'],
+                    [metric: 'f1_macro', value: 0.95, rule: 'min 0.9', reference: 0.9, passed: true, verdict: 'passed']]], 1)
+
+            String message = failureOf(PIPELINE)
+
+            assertThat(message).isEqualTo('cd4ml gate failed: model 02617e97913e did not pass the quality gate\n' +
+                    '  accuracy=0.85: 0.05 below min 0.9')
+            assertThat(cliCommands().findAll { it.contains('build-image') }).isEmpty()
+            assertThat(currentBuild.description).isEqualTo('model 02617e97913e · accuracy=0.9667')
         }
 
         @Test
