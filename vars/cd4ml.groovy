@@ -243,6 +243,12 @@ static String failureMessage(String operation, int status, Map result) {
     } else {
         text << " (status ${result.status ?: 'unknown'}, exit code ${status})"
     }
+    if (result.rolled_back_to) {
+        text << "\n  rolled back to revision ${result.rolled_back_to}"
+    }
+    (result.problems instanceof List ? result.problems : []).each { p ->
+        text << '\n  ' << [p.object, p.container, p.reason].findAll { it }.join(' ') << ': ' << p.message
+    }
     if (gate != null) {
         gate.checks.findAll { it.passed == false }.each { c ->
             text << '\n  ' << (c.value != null ? "${c.metric}=${c.value}: ${c.verdict}" : "${c.metric}: ${c.verdict}")
@@ -270,7 +276,8 @@ def inContainerOf(Map args, Closure body) {
 
 /**
  * Binds the credentials named by ID into the environment the CLI reads (never onto its command
- * line): registry username/password, a kubeconfig file, AWS keys (or the session of a role).
+ * line): registry username/password, a kubeconfig file, AWS keys. A role comes from the agent itself
+ * (instance profile, IRSA, AWS_PROFILE), which the engine's AWS default chain reads.
  */
 def withCredentialsOf(Map args, Closure body) {
     List bindings = []
@@ -282,8 +289,9 @@ def withCredentialsOf(Map args, Closure body) {
         bindings << file(credentialsId: args.kubeconfigCredentialsId, variable: 'KUBECONFIG')
     }
     if (args.awsCredentialsId) {
-        bindings << aws(credentialsId: args.awsCredentialsId, accessKeyVariable: 'AWS_ACCESS_KEY_ID',
-                secretKeyVariable: 'AWS_SECRET_ACCESS_KEY', sessionTokenVariable: 'AWS_SESSION_TOKEN')
+        // the same credential type the plugin's step takes: access key ID as username, secret key as password
+        bindings << usernamePassword(credentialsId: args.awsCredentialsId,
+                usernameVariable: 'AWS_ACCESS_KEY_ID', passwordVariable: 'AWS_SECRET_ACCESS_KEY')
     }
     if (bindings) {
         return withCredentials(bindings) { body() }

@@ -181,6 +181,9 @@ static Map deployArguments(Map common, Map args, Map config, String environment,
         out.image = image.digest ? "${String.valueOf(image.reference).replaceFirst(/:[^:\/]+$/, '')}@${image.digest}".toString() :
                 String.valueOf(image.reference)
     }
+    if (image?.model_version) {
+        out.modelVersion = String.valueOf(image.model_version)
+    }
     if (args.kubeconfigCredentialsId) {
         out.kubeconfigCredentialsId = args.kubeconfigCredentialsId
     }

@@ -125,15 +125,16 @@ class Cd4mlBridgeTest extends PipelineTestBase {
             ''')
 
             Map train = shCalls[0].env as Map
-            assertThat(train.AWS_ACCESS_KEY_ID).isEqualTo('AKIA-of-aws-ml')
-            assertThat(train.AWS_SECRET_ACCESS_KEY).isEqualTo('s3cret-key-of-aws-ml')
+            assertThat(train.AWS_ACCESS_KEY_ID).isEqualTo('user-of-aws-ml')
+            assertThat(train.AWS_SECRET_ACCESS_KEY).isEqualTo('s3cret-password-of-aws-ml')
             assertThat(train).doesNotContainKeys('CD4ML_REGISTRY_USERNAME', 'CD4ML_REGISTRY_PASSWORD')
             Map build = shCalls[1].env as Map
             assertThat(build.CD4ML_REGISTRY_PASSWORD).isEqualTo('s3cret-password-of-registry')
             assertThat(build).doesNotContainKeys('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY')
             assertThat(environment).doesNotContainKeys('AWS_SECRET_ACCESS_KEY', 'CD4ML_REGISTRY_PASSWORD')
-            assertThat(calls('aws')[0].args[0]).isEqualTo([credentialsId: 'aws-ml', accessKeyVariable: 'AWS_ACCESS_KEY_ID',
-                    secretKeyVariable: 'AWS_SECRET_ACCESS_KEY', sessionTokenVariable: 'AWS_SESSION_TOKEN'])
+            assertThat(calls('usernamePassword')[0].args[0]).as('the credential type the plugin step takes too')
+                    .isEqualTo([credentialsId: 'aws-ml', usernameVariable: 'AWS_ACCESS_KEY_ID',
+                                passwordVariable: 'AWS_SECRET_ACCESS_KEY'])
             assertThat(allSecrets).hasSize(3)
             assertNoSecretLeaked()
         }
@@ -158,6 +159,26 @@ class Cd4mlBridgeTest extends PipelineTestBase {
             assertThat(message).isEqualTo('''cd4ml validate failed: config.yaml has 2 problems
   config.yaml:14:5: train.backend: 'lokal' is not a backend; expected one of local, docker, kubernetes, sagemaker
   config.yaml:3:1: projekt: unknown key (did you mean 'project'?)''')
+        }
+
+        @Test
+        void aRolledBackDeployFailsWithTheReasonTheRevisionAndEachProblem() {
+            cliAnswers('deploy', [operation: 'upgrade', environment: 'staging', target: 'helm', release: 'iris-classifier',
+                                  namespace: 'ml-staging', revision: 4, status: 'rolled-back', rolled_back_to: 3,
+                                  error: 'the rollout did not become ready within 5m',
+                                  problems: [[object: 'pod/iris-classifier-7d9f', container: 'model', reason: 'CrashLoopBackOff',
+                                              message: 'back-off restarting failed container', log_tail: ['boom']]]], 1)
+
+            String message = failureOf('''
+                @Library('cd4ml') _
+                node { helmDeploy(environment: 'staging', image: 'r/iris@sha256:00', kubeconfigCredentialsId: 'kube') }
+            ''')
+
+            assertThat(message).isEqualTo('cd4ml deploy failed: the rollout did not become ready within 5m\n' +
+                    '  rolled back to revision 3\n' +
+                    '  pod/iris-classifier-7d9f model CrashLoopBackOff: back-off restarting failed container')
+            assertThat(cliCommands()).containsExactly(("cd4ml deploy --json --environment 'staging' --image 'r/iris@sha256:00' " +
+                    "'.' > ${resultOf('deploy')}").toString())
         }
 
         @Test

@@ -42,7 +42,7 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
                 "'./bin/cd4ml' gate --json --model '02617e97913e' 'examples/iris' > ${result('gate')}".toString(),
                 "'./bin/cd4ml' build-image --json --model '02617e97913e' --push 'examples/iris' > ${result('buildImage')}".toString(),
                 ("'./bin/cd4ml' deploy --json --environment 'staging' --image " +
-                        "'localhost:5000/cd4ml/iris-classifier@${PUSHED.digest}' 'examples/iris' > ${result('deploy')}").toString())
+                        "'localhost:5000/cd4ml/iris-classifier@${PUSHED.digest}' --model-version '02617e97913e' 'examples/iris' > ${result('deploy')}").toString())
         assertThat(calls('checkout')).hasSize(1)
         assertThat(shCalls.find { it.script.contains('build-image') }.env.CD4ML_REGISTRY_USERNAME).isEqualTo('user-of-cd4ml-registry')
         assertThat(shCalls.find { it.script.contains(' deploy ') }.env.KUBECONFIG).endsWith('/cd4ml-kubeconfig')
@@ -64,7 +64,7 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
                 "cd4ml gate --json --model '02617e97913e' 'examples/iris' > ${result('gate')}".toString(),
                 "cd4ml build-image --json --model '02617e97913e' --push 'examples/iris' > ${result('buildImage')}".toString(),
                 ("cd4ml deploy --json --environment 'staging' --image " +
-                        "'localhost:5000/cd4ml/iris-classifier:0123456@${PUSHED.digest}' 'examples/iris' > ${result('deploy')}").toString())
+                        "'localhost:5000/cd4ml/iris-classifier:0123456@${PUSHED.digest}' --model-version '02617e97913e' 'examples/iris' > ${result('deploy')}").toString())
         assertThat(shCalls.collect { it.container }.unique()).containsExactly('cd4ml')
         assertThat(echoed).contains('model 02617e97913e')
         assertThat(calls('archiveArtifacts')).hasSize(1)

@@ -70,7 +70,7 @@ class MlPipelineTest extends PipelineTestBase {
             assertThat(commands[3]).isEqualTo(
                     "cd4ml build-image --json --model '02617e97913e' --push '.' > ${ws('buildImage.json')}".toString())
             assertThat(commands[4]).isEqualTo(("cd4ml deploy --json --environment 'staging' --image " +
-                    "'localhost:5000/cd4ml/iris-classifier@${PUSHED.digest}' '.' > ${ws('deploy.json')}").toString())
+                    "'localhost:5000/cd4ml/iris-classifier@${PUSHED.digest}' --model-version '02617e97913e' '.' > ${ws('deploy.json')}").toString())
             assertThat(commands).hasSize(5)
             Map push = shCalls.find { it.script.contains('build-image') }
             assertThat(push.env.CD4ML_REGISTRY_USERNAME).isEqualTo('user-of-registry')
