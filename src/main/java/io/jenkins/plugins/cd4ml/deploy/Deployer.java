@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -276,6 +277,43 @@ public final class Deployer {
         Object version = mapAt(values, "model").get("version");
         return version == null || String.valueOf(version).isBlank() ? Optional.empty()
                 : Optional.of(String.valueOf(version));
+    }
+
+    /**
+     * The release's revisions from {@code helm history}, each joined with its values (image, model
+     * version, canary) and the model's metrics.
+     *
+     * @param at a time to answer "what served then" for; empty for now
+     * @param metrics the metrics of a model version (empty map when unknown)
+     */
+    public HistoryResult history(Optional<Instant> at, Function<String, Map<String, Double>> metrics) {
+        DeployTarget target = helmTarget("history");
+        KubeAccess access = cluster(target);
+        List<ReleaseClient.RevisionInfo> revisions;
+        try {
+            revisions = releases.history(target.release(), access);
+        } catch (IllegalStateException e) {
+            throw helmFailure("read the history of " + target.describe(), access, e);
+        }
+        List<HistoryEntry> entries = new java.util.ArrayList<>();
+        for (ReleaseClient.RevisionInfo r : revisions) {
+            Map<String, Object> values;
+            try {
+                values = releases.values(target.release(), OptionalInt.of(r.revision()), access);
+            } catch (IllegalStateException e) {
+                values = Map.of();
+            }
+            Map<String, Object> image = mapAt(values, "image");
+            String version = String.valueOf(mapAt(values, "model").getOrDefault("version", ""));
+            Map<String, Object> canary = mapAt(values, "canary");
+            String canaryText = Boolean.TRUE.equals(canary.get("enabled")) ? imageAt(mapAt(canary, "image")).pinned()
+                    + " (model " + mapAt(canary, "model").getOrDefault("version", "") + ") at " + canary.get("weight")
+                    + "%" : "";
+            entries.add(new HistoryEntry(r.revision(), r.updated(), r.status(), String.valueOf(r.description()),
+                    image.isEmpty() ? "" : imageAt(image).pinned(), version, canaryText,
+                    version.isEmpty() ? Map.of() : metrics.apply(version)));
+        }
+        return DeployHistory.result(target, entries, at);
     }
 
     private DeployTarget helmTarget(String operation) {

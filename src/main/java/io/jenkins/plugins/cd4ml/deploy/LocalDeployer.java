@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +123,21 @@ public final class LocalDeployer {
                 .map(l -> l.get(ImageLookup.MODEL_VERSION_LABEL)).orElse("")).filter(v -> !v.isEmpty());
     }
 
+    /**
+     * The recorded local deploys of the target, joined with the model's metrics.
+     *
+     * @param at a time to answer "what served then" for; empty for now
+     */
+    public HistoryResult history(Optional<Instant> at, java.util.function.Function<String, Map<String, Double>> metrics) {
+        DeployTarget target = DeployTarget.of(config, environment);
+        List<HistoryEntry> entries = new ArrayList<>();
+        for (LocalDeployments.Line l : new LocalDeployments(config.directory(), target).withStatuses()) {
+            entries.add(new HistoryEntry(l.revision(), l.updated(), l.status(), l.description(), l.image(),
+                    l.modelVersion(), "", l.modelVersion().isEmpty() ? Map.of() : metrics.apply(l.modelVersion())));
+        }
+        return DeployHistory.result(target, entries, at);
+    }
+
     private List<Container> running(DeployTarget target) {
         return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RELEASE_LABEL, target.release(),
                 ENVIRONMENT_LABEL, environmentLabel(target))).exec();
@@ -177,6 +193,8 @@ public final class LocalDeployer {
                     + String.join(", ", previous.stream().map(c -> c.getNames()[0].replaceFirst("^/", "")).toList())
                     + " keeps serving";
             events.warn("the new container failed its smoke test: " + failure.get() + "; it was removed and " + kept);
+            new LocalDeployments(config.directory(), target).record(Instant.now(), "failed", "smoke test failed: "
+                    + failure.get(), chosen, modelVersion, name);
             return new DeployResult("deploy", target.environment(), "local", name, "", 0, "", chosen, modelVersion,
                     "failed", "", "", 0, List.of(new RolloutProblem("container/" + name, "server", "SmokeTestFailed",
                             failure.get(), logs)), failure.get() + "; " + kept);
@@ -186,6 +204,8 @@ public final class LocalDeployer {
             events.info("removing the previous local deployment " + old.getNames()[0].replaceFirst("^/", ""));
             remove(old.getId());
         }
+        new LocalDeployments(config.directory(), target).record(Instant.now(), "deployed", "cd4ml deploy " + chosen
+                + " (model " + modelVersion + ") as " + name + " on " + url, chosen, modelVersion, name);
         return new DeployResult("deploy", target.environment(), "local", name, "", 0, "", chosen, modelVersion,
                 "deployed", url, "", 0, List.of(), "");
     }

@@ -92,6 +92,17 @@ class DeployCliTest {
     }
 
     @Test
+    void historyOfALocalTargetWithoutDeploys() throws Exception {
+        Path p = project("deploy:\n  target: local\n");
+        CliTest.Outcome o = cd4ml("history", p.toString());
+        assertThat(o.exitCode()).as(o.err()).isZero();
+        assertThat(o.out()).contains("History of iris-classifier (local)").contains("no deployments yet");
+        CliTest.Outcome bad = cd4ml("history", p.toString(), "--at", "yesterday");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--at yesterday is not a time");
+    }
+
+    @Test
     void canaryWeightOnALocalTargetIsAUsageError() throws Exception {
         Path p = project("deploy:\n  target: local\n");
         CliTest.Outcome o = cd4ml("deploy", p.toString(), "--canary-weight", "20");

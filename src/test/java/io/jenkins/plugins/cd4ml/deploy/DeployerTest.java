@@ -312,6 +312,37 @@ class DeployerTest {
         }
     }
 
+    @Nested
+    class History {
+        @Test
+        void joinsEachRevisionsValuesAndMetricsAndAnswersWhatServedWhen() {
+            ProjectConfig config = rolling();
+            DeployTarget target = DeployTarget.of(config, Optional.empty());
+            releases.seed("superseded", ChartValues.of(config, target, OLD, "v1", Optional.empty()), "cd4ml deploy");
+            releases.seed("failed", ChartValues.of(config, target, NEW, "v2", Optional.empty()), "Upgrade failed");
+            releases.seed("deployed", ChartValues.of(config, target, OLD, "v1", Optional.empty()), "Rollback to 1");
+            Map<String, Map<String, Double>> metrics = Map.of("v1", Map.of("accuracy", 0.93), "v2", Map.of("accuracy",
+                    0.95));
+
+            HistoryResult now = deployer(config, "ml").history(Optional.empty(), v -> metrics.getOrDefault(v, Map.of()));
+            assertThat(now.revisions()).extracting(HistoryEntry::revision, HistoryEntry::status,
+                    HistoryEntry::modelVersion, HistoryEntry::image).containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(1, "superseded", "v1", OLD.pinned()),
+                            org.assertj.core.groups.Tuple.tuple(2, "failed", "v2", NEW.pinned()),
+                            org.assertj.core.groups.Tuple.tuple(3, "deployed", "v1", OLD.pinned()));
+            assertThat(now.revisions().get(1).metrics()).containsEntry("accuracy", 0.95);
+            assertThat(now.servingAt().revision()).isEqualTo(3);
+
+            // revision 2 (10:02) failed: between it and the rollback (10:03) revision 1 still served
+            HistoryResult then = deployer(config, "ml").history(Optional.of(java.time.Instant.parse(
+                    "2026-11-29T10:02:30Z")), v -> Map.of());
+            assertThat(then.servingAt().revision()).isEqualTo(1);
+            assertThat(then.at()).isEqualTo("2026-11-29T10:02:30Z");
+            assertThat(deployer(config, "ml").history(Optional.of(java.time.Instant.parse("2026-11-29T09:00:00Z")),
+                    v -> Map.of()).servingAt()).isNull();
+        }
+    }
+
     @Test
     void nothingDeployedHasNoModelVersion() {
         assertThat(deployer(rolling(), "ml").deployedModelVersion()).isEmpty();

@@ -161,6 +161,22 @@ class LocalDeployerTest {
 
     @Test
     @Order(4)
+    void historyAnswersFromTheRecordedDeploys() {
+        HistoryResult now = LocalDeployer.forProject(config).history(Optional.empty(),
+                v -> v.equals(trained.modelVersion()) ? trained.metrics() : Map.of());
+        assertThat(now.revisions()).extracting(HistoryEntry::revision, HistoryEntry::status, HistoryEntry::image)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "superseded", good.reference()),
+                        org.assertj.core.groups.Tuple.tuple(2, "failed", broken),
+                        org.assertj.core.groups.Tuple.tuple(3, "deployed", good.reference()));
+        assertThat(now.servingAt().revision()).isEqualTo(3);
+        assertThat(now.revisions().get(0).metrics()).containsKey("accuracy");
+        java.time.Instant betweenFirstAndThird = now.revisions().get(1).updated();
+        assertThat(LocalDeployer.forProject(config).history(Optional.of(betweenFirstAndThird), v -> Map.of())
+                .servingAt().revision()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(5)
     void theChartsHelmTestScriptPassesAgainstTheServer() throws Exception {
         String url = containers().isEmpty() ? first.url() : "http://127.0.0.1:" + containers().get(0).getLabels()
                 .get("io.cd4ml.deploy.port");
@@ -178,7 +194,7 @@ class LocalDeployerTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void withoutDockerSmokeTestsTheBundledServerAsAProcess() {
         List<Event> events = new CopyOnWriteArrayList<>();
         DeployResult r = LocalDeployer.forProject(config).withDocker(null).withModel(Optional.of(trained.modelUri()))
