@@ -8,6 +8,7 @@ import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.Promotion;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.report.RunReport;
 import io.jenkins.plugins.cd4ml.run.MetricFormat;
 import io.jenkins.plugins.cd4ml.storage.S3Clients;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
@@ -15,6 +16,7 @@ import io.jenkins.plugins.cd4ml.tune.Trial;
 import io.jenkins.plugins.cd4ml.tune.TrialStatus;
 import io.jenkins.plugins.cd4ml.tune.TuneResult;
 import io.jenkins.plugins.cd4ml.tune.Tuner;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -72,6 +74,8 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
             }
         }
         boolean ok = result.succeeded() && (gate == null || gate.passed());
+        Path report = RunReport.forProject(config.name()).withTune(result).withGate(gate)
+                .writeForRun(config.directory(), result.tuneId());
         // the tune's fields at the top (what the shared library reads), with the gate and promotion
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("status", ok ? "succeeded" : "failed");
@@ -80,7 +84,9 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
         document.put("model_version", result.best() == null ? null : result.best().modelVersion());
         document.put("gate", gate);
         document.put("promoted", promoted);
-        console.result(document, summary(config, result, gate, promoted));
+        document.put("report", report.toString());
+        console.result(document, summary(config, result, gate, promoted) + String.format("  report         %s%n",
+                report));
         if (!result.succeeded()) {
             console.error("error: the tune failed: " + result.error());
         } else if (gate != null && !gate.passed()) {

@@ -56,7 +56,7 @@ public final class ObjectiveProjects {
     }
 
     /** A project in {@code dir} with this {@code tune} section (YAML, indented under {@code tune:}). */
-    static Path project(Path dir, String hyperparameters, String tune) {
+    public static Path project(Path dir, String hyperparameters, String tune) {
         TestProjects.write(dir.resolve("config.yaml"), """
                 version: 1
                 project:
@@ -76,12 +76,12 @@ public final class ObjectiveProjects {
         return dir;
     }
 
-    static ProjectConfig load(Path dir) {
+    public static ProjectConfig load(Path dir) {
         return ConfigLoader.forProject(dir).withEnvironment(Map.of()).load();
     }
 
     /** The environment trials run with: PATH, and where the script leaves its markers. */
-    static Map<String, String> environment(Path markers) {
+    public static Map<String, String> environment(Path markers) {
         return Map.of("PATH", System.getenv("PATH"), "MARKERS", markers.toString());
     }
 }
