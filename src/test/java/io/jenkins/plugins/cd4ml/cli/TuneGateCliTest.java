@@ -19,8 +19,8 @@ class TuneGateCliTest {
     private static final String TRAIN_PY = """
             import json, os
             hp = json.loads(os.environ["SM_HPS"])
-            print("accuracy=" + hp["a"], flush=True)
-            open(os.path.join(os.environ["SM_MODEL_DIR"], "m.txt"), "w").write(hp["a"])
+            print("accuracy=" + str(hp["a"]), flush=True)
+            open(os.path.join(os.environ["SM_MODEL_DIR"], "m.txt"), "w").write(str(hp["a"]))
             """;
 
     @BeforeAll
