@@ -125,6 +125,43 @@ class LibraryCliIT extends PipelineTestBase {
     }
 
     @Test
+    void abortingTheShStepStopsTheCliAndTheTrainingItStarted() {
+        Path pidFile = workspace.resolve('train.pid')
+        workspace.resolve('model/train.py').text = '''import os, time
+open(os.environ.get("PID_FILE"), "w").write(str(os.getpid()))
+time.sleep(300)
+'''
+        environment.PID_FILE = pidFile.toString()
+        shHandlers.clear()
+        onSh('.') { String script, Map call ->
+            // Jenkins aborts an sh step by sending SIGTERM to its process; the library's exec makes that the CLI's JVM
+            ProcessBuilder pb = new ProcessBuilder('bash', '-euc', script).directory(workspace.toFile())
+            (call.env as Map).each { k, v -> if (v != null) pb.environment().put(String.valueOf(k), String.valueOf(v)) }
+            pb.redirectErrorStream(true).redirectOutput(workspace.resolve('../abort.log').toFile())
+            Process p = pb.start()
+            long deadline = System.currentTimeMillis() + 120_000
+            while (!Files.exists(pidFile) && System.currentTimeMillis() < deadline && p.isAlive()) {
+                Thread.sleep(200)
+            }
+            assert Files.exists(pidFile): "training never started: ${workspace.resolve('../abort.log').text}"
+            Thread.sleep(500)
+            p.destroy()
+            assert p.waitFor(90, TimeUnit.SECONDS): 'the CLI did not stop within 90 s of SIGTERM'
+            return p.exitValue()
+        }
+
+        String message = failureOf('''
+            @Library('cd4ml') _
+            node { trainModel(dir: 'model') }
+        ''')
+
+        long python = pidFile.text.trim() as long
+        assertThat(Files.exists(Paths.get("/proc/${python}"))).as('the training process is gone').isFalse()
+        assertThat(message).startsWith('cd4ml train failed')
+        assertThat(workspace.resolve('../abort.log').text).containsIgnoringCase('stop')
+    }
+
+    @Test
     void anInvalidConfigFailsWithTheCliProblemsAtFileLineColumn() {
         Path config = workspace.resolve('model/config.yaml')
         config.text = config.text.replace('backend: local', 'backend: lokal')
