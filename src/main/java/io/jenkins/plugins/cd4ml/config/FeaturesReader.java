@@ -82,7 +82,7 @@ final class FeaturesReader {
 
     /** The problem with a feature name, or null if it is one. */
     static String nameProblem(String name) {
-        if (name.isEmpty() || !name.equals(name.strip())) {
+        if (name.isEmpty() || isSpace(name.codePointAt(0)) || isSpace(name.codePointBefore(name.length()))) {
             return "'" + name + "' has leading or trailing spaces; " + NAME_RULE;
         }
         if (name.codePoints().anyMatch(Character::isISOControl)) {
@@ -90,6 +90,11 @@ final class FeaturesReader {
                     + "line break); " + NAME_RULE;
         }
         return null;
+    }
+
+    /** Spaces as Python's str.isspace() sees them (Unicode space separators too), as the server checks. */
+    private static boolean isSpace(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85;
     }
 
     private static Features.Feature feature(YamlFile file, Node node, String path) {
