@@ -138,8 +138,14 @@ def record(Map results, String kind) {
     }
     String report = reportOf(results)
     if (report && fileExists(report)) {
+        // the report reads its stylesheet from beside it (no inline styles, for Jenkins' CSP)
         writeFile(file: 'report.html', text: readFile(report))
         artifacts << 'report.html'
+        String stylesheet = cd4ml.parentOf(report) + '/report.css'
+        if (fileExists(stylesheet)) {
+            writeFile(file: 'report.css', text: readFile(stylesheet))
+            artifacts << 'report.css'
+        }
     }
     archiveArtifacts(artifacts: artifacts.join(','), fingerprint: true)
     String description = descriptionOf(results)

@@ -152,7 +152,10 @@ class MlPipelineTest extends PipelineTestBase {
         @Test
         void tunesInsteadOfTrainingAndUsesTheTunesOwnGate() {
             environment.BRANCH_NAME = 'feature/search'
-            cliAnswers('tune', TUNED)
+            String report = "${workspace}/.cd4ml/runs/tune-1/report.html"
+            writeWorkspaceFile(report, '<html><link rel="stylesheet" href="report.css"></html>')
+            writeWorkspaceFile(report.replace('.html', '.css'), 'body {}')
+            cliAnswers('tune', TUNED + [report: report])
             cliAnswers('build-image', BUILT + [model_version: 'b0b0b0b0b0b0'])
 
             runPipeline('''
@@ -168,6 +171,10 @@ class MlPipelineTest extends PipelineTestBase {
                     "model b0b0b0b0b0b0 · f1_macro=0.97 · gate passed · image ${BUILT.reference}".toString())
             Map manifest = new JsonSlurper().parse(workspace.resolve('model.json').toFile()) as Map
             assertThat(manifest.version).isEqualTo('b0b0b0b0b0b0')
+            assertThat((calls('archiveArtifacts').last().args[0] as Map).artifacts)
+                    .isEqualTo('cd4ml-result.json,model.json,report.html,report.css')
+            assertThat(workspace.resolve('report.html').text).contains('href="report.css"')
+            assertThat(workspace.resolve('report.css').text).isEqualTo('body {}')
         }
     }
 
