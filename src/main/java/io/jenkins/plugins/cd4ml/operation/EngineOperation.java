@@ -7,18 +7,33 @@ import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ConfigProblem;
 import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.deploy.DeployResult;
+import io.jenkins.plugins.cd4ml.deploy.Deployer;
+import io.jenkins.plugins.cd4ml.deploy.HistoryResult;
+import io.jenkins.plugins.cd4ml.deploy.ImageReference;
+import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.storage.S3Clients;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import io.jenkins.plugins.cd4ml.run.MainJob;
 import io.jenkins.plugins.cd4ml.run.RunResult;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * One engine operation asked for by name, with options as a Jenkinsfile writes them: what the
@@ -108,6 +123,9 @@ public final class EngineOperation {
             OptionValues values = OptionValues.of(operation, options);
             Object result = run(operation, values);
             Map<String, Object> document = plainDocument(result);
+            if (result instanceof DeployResult deployed && !deployed.succeeded()) {
+                return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document, deployed.error());
+            }
             if (result instanceof RunResult run && !run.succeeded()) {
                 return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document,
                         run.error().orElse("a stage failed"));
@@ -128,10 +146,82 @@ public final class EngineOperation {
             case TRAIN -> trainer(loader(values).load(), values).call();
             case BUILD_IMAGE -> buildImage(loader(values).load(), values);
             case RUN -> mainJob(loader(values).load(), values);
-            case TUNE, GATE, DEPLOY, ROLLBACK, HISTORY -> throw Cd4mlException.badInput("the " + operation.stepName()
+            case DEPLOY -> deploy(values);
+            case ROLLBACK -> deployer(plainLoader().load(), values).rollback(values.text("revision")
+                    .map(r -> OptionalInt.of(integer("revision", r))).orElse(OptionalInt.empty()));
+            case HISTORY -> history(plainLoader().load(), values);
+            case TUNE, GATE -> throw Cd4mlException.badInput("the " + operation.stepName()
                     + " operation is not available in this version of cd4ml",
                     "use a cd4ml version that has it (cd4ml --help lists the commands of this one)");
         };
+    }
+
+    /** A loader without the training overrides ({@code image} means the deployed image to deploy operations). */
+    private ConfigLoader plainLoader() {
+        ConfigLoader loader = ConfigLoader.forProject(project).withEnvironment(environment);
+        if (configFile != null && !configFile.isBlank()) {
+            loader.withConfigFile(Path.of(configFile));
+        }
+        return loader;
+    }
+
+    private Deployer deployer(ProjectConfig config, OptionValues values) {
+        Deployer deployer = Deployer.forProject(config).withEnvironment(values.text("environment"))
+                .withKubeContext(values.text("kubeContext")).withKubeconfig(values.text("kubeconfig"))
+                .withProcessEnvironment(environment).withEvents(events);
+        values.text("timeout").ifPresent(t -> {
+            try {
+                deployer.withTimeout(Durations.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw Cd4mlException.badInput("timeout " + e.getMessage(), "use e.g. 90s, 5m or 1h");
+            }
+        });
+        return deployer;
+    }
+
+    private DeployResult deploy(OptionValues values) {
+        ProjectConfig config = plainLoader().load();
+        Deployer deployer = deployer(config, values);
+        if (deployer.target().target().equals("local")) {
+            return LocalDeployer.forProject(config).withEnvironment(values.text("environment"))
+                    .withImage(values.text("image")).withDocker(DockerClients.shared(environment))
+                    .withProcessEnvironment(environment).withEvents(events).deploy();
+        }
+        values.text("image").ifPresent(i -> deployer.withImage(ImageReference.parse(i),
+                values.text("modelVersion").orElse("")));
+        values.text("canaryWeight").ifPresent(w -> deployer.withCanaryWeight(integer("canaryWeight", w)));
+        return deployer.deploy();
+    }
+
+    private HistoryResult history(ProjectConfig config, OptionValues values) {
+        Optional<Instant> at = values.text("at").map(t -> {
+            try {
+                return Instant.parse(t);
+            } catch (DateTimeParseException e) {
+                throw Cd4mlException.badInput("at: '" + t + "' is not a time", "use ISO-8601 such as "
+                        + "2026-11-29T10:15:00Z");
+            }
+        });
+        StoredModels store = StoredModels.of(config, () -> new S3Transfers(S3Clients.create(environment,
+                config.train().sagemaker().region())));
+        java.util.function.Function<String, Map<String, Double>> metrics = v -> {
+            try {
+                return store.manifest(v).map(ModelManifest::metrics).orElse(Map.of());
+            } catch (RuntimeException e) {
+                return Map.of(); // the store is a help here
+            }
+        };
+        Deployer deployer = deployer(config, values);
+        return deployer.target().target().equals("local") ? LocalDeployer.forProject(config)
+                .withEnvironment(values.text("environment")).history(at, metrics) : deployer.history(at, metrics);
+    }
+
+    private static int integer(String name, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw Cd4mlException.badInput(name + ": '" + text + "' is not a whole number", "e.g. " + name + ": 3");
+        }
     }
 
     private ConfigLoader loader(OptionValues values) {

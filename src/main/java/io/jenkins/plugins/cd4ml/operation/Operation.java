@@ -30,12 +30,12 @@ public enum Operation {
     TUNE("tune", "tune", Set.of()),
     /** {@code cd4ml gate}, when this version has it. */
     GATE("gate", "gate", Set.of()),
-    /** {@code cd4ml deploy}, when this version has it. */
-    DEPLOY("deploy", "deploy", Set.of()),
-    /** {@code cd4ml rollback}, when this version has it. */
-    ROLLBACK("rollback", "rollback", Set.of()),
-    /** {@code cd4ml history}, when this version has it. */
-    HISTORY("history", "history", Set.of());
+    /** {@code cd4ml deploy}. */
+    DEPLOY("deploy", "deploy", union(Options.CLUSTER, Set.of("image", "modelVersion", "canaryWeight"))),
+    /** {@code cd4ml rollback}. */
+    ROLLBACK("rollback", "rollback", union(Options.CLUSTER, Set.of("revision"))),
+    /** {@code cd4ml history}. */
+    HISTORY("history", "history", union(Options.CLUSTER, Set.of("at")));
 
     private final String stepName;
     private final String cliName;
@@ -98,6 +98,8 @@ public enum Operation {
         static final Set<String> TRAINING = Set.of("backend", "image", "hyperparameters", "attach");
         /** What changes how the serving image is built and where it goes. */
         static final Set<String> IMAGE = Set.of("repository", "tag", "builder", "push", "baseImage", "pipIndexUrl");
+        /** Where a deploy goes (as cd4ml deploy's --environment, --kube-context, --kubeconfig, --timeout). */
+        static final Set<String> CLUSTER = Set.of("environment", "kubeContext", "kubeconfig", "timeout");
 
         private Options() {
         }
