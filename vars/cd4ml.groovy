@@ -34,6 +34,9 @@ import groovy.transform.Field
         registryCredentialsId  : String,
         kubeconfigCredentialsId: String,
         awsCredentialsId       : String,
+        json                   : Boolean,
+        failOnError            : Boolean,
+        archiveReport          : Boolean,
 ]
 
 /** Arguments every step passes through to cd4ml(...) unchanged. */
@@ -49,7 +52,7 @@ import groovy.transform.Field
  * Runs one engine operation and returns its result as a Map (the fields of the CLI's --json).
  * A failure becomes error(...) with the engine's message.
  */
-Map call(Map args = [:]) {
+def call(Map args = [:]) {
     checkArguments('cd4ml', args, ARGUMENTS)
     String operation = args.operation
     if (!operation) {
@@ -60,7 +63,7 @@ Map call(Map args = [:]) {
                 "known operations: ${OPERATIONS.keySet().join(', ')}")
     }
     if (args.usePlugin != false) {
-        Map viaPlugin = runPluginStep(args)
+        def viaPlugin = runPluginStep(args)
         if (viaPlugin != null) {
             return viaPlugin
         }
@@ -104,9 +107,9 @@ static Map pick(Map args, Collection keys) {
 // --- the plugin ------------------------------------------------------------------------------
 
 /** Runs the plugin's step; null when the plugin is not installed. */
-Map runPluginStep(Map args) {
+def runPluginStep(Map args) {
     Map stepArgs = pick(args, ['operation', 'dir', 'config', 'options', 'registryCredentialsId',
-                               'kubeconfigCredentialsId', 'awsCredentialsId'])
+                               'kubeconfigCredentialsId', 'awsCredentialsId', 'json', 'failOnError', 'archiveReport'])
     def result
     try {
         // `steps.` reaches the plugin's step even though this library's own global variable has
@@ -117,6 +120,9 @@ Map runPluginStep(Map args) {
             return null
         }
         throw missing
+    }
+    if (args.json) {
+        return result
     }
     return result instanceof Map ? result : parseJson(String.valueOf(result))
 }
@@ -139,8 +145,8 @@ Map runCli(Map args) {
     int status = sh(script: "mkdir -p ${quote(parentOf(resultFile))}\nexec ${command}", returnStatus: true)
     String text = fileExists(resultFile) ? readFile(resultFile).trim() : ''
     Map result = text ? parseJson(text) : null
-    if (status == 0 && result != null) {
-        return result
+    if (result != null && (status == 0 || args.failOnError == false)) {
+        return args.json ? text : result
     }
     if (result != null) {
         error(failureMessage(operation, status, result))

@@ -39,6 +39,21 @@ class Cd4mlBridgeTest extends PipelineTestBase {
         }
 
         @Test
+        void passesThePluginOnlyArgumentsThroughAndKeepsJsonText() {
+            pluginStep = { Map args -> '{"status":"valid"}' }
+
+            def result = runPipeline('''
+                @Library('cd4ml') _
+                node { result = cd4ml(operation: 'validate', json: true, failOnError: false, archiveReport: false) }
+                return result
+            ''')
+
+            assertThat(pluginCalls).containsExactly([operation: 'validate', json: true, failOnError: false,
+                                                     archiveReport: false])
+            assertThat(result).isEqualTo('{"status":"valid"}')
+        }
+
+        @Test
         void usePluginFalseGoesToTheCli() {
             pluginStep = { Map args -> throw new AssertionFailedError('the plugin must not be called') }
             cliAnswers('validate', [status: 'valid'])
@@ -179,6 +194,19 @@ class Cd4mlBridgeTest extends PipelineTestBase {
                     '  pod/iris-classifier-7d9f model CrashLoopBackOff: back-off restarting failed container')
             assertThat(cliCommands()).containsExactly(("cd4ml deploy --json --environment 'staging' --image 'r/iris@sha256:00' " +
                     "'.' > ${resultOf('deploy')}").toString())
+        }
+
+        @Test
+        void failOnErrorFalseReturnsTheEngineDocumentInstead() {
+            cliAnswers('gate', [model_version: 'abc', passed: false, status: 'failed', checks: []], 1)
+
+            def result = runPipeline('''
+                @Library('cd4ml') _
+                node { result = qualityGateResult = cd4ml(operation: 'gate', failOnError: false) }
+                return result
+            ''')
+
+            assertThat(result.status).isEqualTo('failed')
         }
 
         @Test
