@@ -1,8 +1,11 @@
 package io.jenkins.plugins.cd4ml.operation;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.cli.EmbeddedCli;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ConfigProblem;
 import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
@@ -32,8 +35,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * One engine operation asked for by name, with options as a Jenkinsfile writes them: what the
@@ -44,9 +49,15 @@ import java.util.OptionalInt;
  *         .inProject(workspace.resolve("model"))
  *         .withOptions(Map.of("backend", "docker", "hyperparameters", Map.of("max_depth", 6)))
  *         .withEnvironment(buildEnvironment)
- *         .withEvents(buildLog)
+ *         .withOutput(buildLog::println)
  *         .call();
  * }</pre>
+ *
+ * <p>{@code validate}, {@code train}, {@code buildImage}, {@code run}, {@code deploy}, {@code rollback}
+ * and {@code history} call the engine's classes with this call's environment. The other operations ({@link Operation#asCommand()}) run the CLI's
+ * own command in this JVM ({@link EmbeddedCli}), which reads the process environment: credentials
+ * passed in {@link #withEnvironment} cannot reach them, and such a call is refused rather than run
+ * without them.
  *
  * <p>{@link #call()} never throws for a failure the engine reports on purpose: a bad option, an
  * invalid {@code config.yaml}, failed work and a stop all come back as an {@link OperationOutcome}
@@ -60,6 +71,7 @@ public final class EngineOperation {
     private String configFile;
     private Map<String, ?> options = Map.of();
     private Map<String, String> environment = Map.of();
+    private Consumer<String> output = line -> { };
     private EventSink events = EventSink.NONE;
 
     private EngineOperation(String name) {
@@ -99,9 +111,10 @@ public final class EngineOperation {
         return this;
     }
 
-    /** Where progress and logs go. */
-    public EngineOperation withEvents(EventSink events) {
-        this.events = events;
+    /** Where progress lines go, worded as the CLI prints them to a log that is not a terminal. */
+    public EngineOperation withOutput(Consumer<String> output) {
+        this.output = output;
+        this.events = event -> EventText.line(event).ifPresent(output);
         return this;
     }
 
@@ -120,6 +133,9 @@ public final class EngineOperation {
         try {
             Operation operation = Operation.named(name);
             operationName = operation.stepName();
+            if (operation.asCommand()) {
+                return command(operation);
+            }
             OptionValues values = OptionValues.of(operation, options);
             Object result = run(operation, values);
             Map<String, Object> document = plainDocument(result);
@@ -150,9 +166,7 @@ public final class EngineOperation {
             case ROLLBACK -> deployer(plainLoader().load(), values).rollback(values.text("revision")
                     .map(r -> OptionalInt.of(integer("revision", r))).orElse(OptionalInt.empty()));
             case HISTORY -> history(plainLoader().load(), values);
-            case TUNE, GATE -> throw Cd4mlException.badInput("the " + operation.stepName()
-                    + " operation is not available in this version of cd4ml",
-                    "use a cd4ml version that has it (cd4ml --help lists the commands of this one)");
+            default -> throw new IllegalStateException(operation + " runs as a command");
         };
     }
 
@@ -278,6 +292,108 @@ public final class EngineOperation {
                 .withImageBuild(values.flag("buildImage", false) || push)
                 .withImage(i -> image(i, values))
                 .call();
+    }
+
+    /** Environment variables that carry credentials; a command reads them from the process only. */
+    private static final List<String> CREDENTIAL_VARIABLES = List.of("CD4ML_REGISTRY_USERNAME",
+            "CD4ML_REGISTRY_PASSWORD", "KUBECONFIG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN");
+
+    /** Runs the CLI's own command for {@code operation} in this JVM. */
+    private OperationOutcome command(Operation operation) {
+        if (!EmbeddedCli.has(operation.cliName())) {
+            throw Cd4mlException.badInput("the " + operation.stepName() + " operation is not available in this "
+                    + "version of cd4ml", "use a cd4ml version that has it ('cd4ml --help' lists the commands)");
+        }
+        List<String> unreachable = CREDENTIAL_VARIABLES.stream()
+                .filter(v -> environment.containsKey(v) && !Objects.equals(environment.get(v), System.getenv(v)))
+                .toList();
+        if (!unreachable.isEmpty()) {
+            throw Cd4mlException.badInput("credentials given for this call (" + String.join(", ", unreachable)
+                    + ") cannot reach the " + operation.stepName() + " operation in this version of cd4ml: it runs as "
+                    + "the cd4ml command and reads the agent's own environment",
+                    "give the agent its own credentials (a kubeconfig, the AWS default chain, docker login), or run "
+                    + "the cd4ml CLI with withCredentials (the shared library does with usePlugin: false)");
+        }
+        List<String> arguments = EmbeddedCli.arguments(operation.cliName(), operation.stepName(), project, configFile,
+                plainOptions(options));
+        ErrorText error = new ErrorText(output);
+        EmbeddedCli.Run run = EmbeddedCli.run(arguments, error);
+        return outcome(operation.stepName(), run, error.text());
+    }
+
+    private static OperationOutcome outcome(String operation, EmbeddedCli.Run run, String errorText) {
+        Map<String, Object> document = parse(run.json());
+        if (document == null) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("message", errorText.isEmpty() ? "cd4ml ended with exit code " + run.exitCode() : errorText);
+            document = new LinkedHashMap<>();
+            document.put("status", "error");
+            document.put("exit_code", run.exitCode());
+            document.put("error", error);
+        }
+        if (run.exitCode() == 0) {
+            return new OperationOutcome(operation, OperationOutcome.SUCCEEDED, 0, document, null);
+        }
+        boolean stopped = errorText.startsWith("stopped") || OperationOutcome.STOPPED.equals(document.get("status"));
+        String message = errorText.isEmpty() ? messageOf(document, run.exitCode()) : errorText;
+        return new OperationOutcome(operation, stopped ? OperationOutcome.STOPPED : OperationOutcome.FAILED,
+                run.exitCode(), document, message);
+    }
+
+    private static String messageOf(Map<String, Object> document, int exitCode) {
+        Object error = document.get("error");
+        if (error instanceof Map<?, ?> map && map.get("message") != null) {
+            return String.valueOf(map.get("message"));
+        }
+        if (error instanceof String text && !text.isBlank()) {
+            return text;
+        }
+        return "cd4ml ended with exit code " + exitCode;
+    }
+
+    /** The JSON document the command printed, as plain maps and lists; null if it printed none. */
+    private static Map<String, Object> parse(String json) {
+        if (json == null || json.isBlank()) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Passes progress lines on, and keeps the CLI's error block ({@code error: …} and the lines
+     * after it) out of the log: a front end reports it once, as the operation's failure. Advice
+     * about the CLI's own help ({@code Run 'cd4ml … --help'}) is dropped.
+     */
+    private static final class ErrorText implements Consumer<String> {
+        private final Consumer<String> output;
+        private final List<String> lines = new ArrayList<>();
+        private boolean inError;
+
+        ErrorText(Consumer<String> output) {
+            this.output = output;
+        }
+
+        @Override
+        public synchronized void accept(String line) {
+            String text = line;
+            if (!inError && text.startsWith("error: ")) {
+                inError = true;
+                text = text.substring("error: ".length());
+            }
+            if (!inError) {
+                output.accept(text);
+            } else if (!text.startsWith("Run 'cd4ml")) {
+                lines.add(text);
+            }
+        }
+
+        synchronized String text() {
+            return String.join("\n", lines).strip();
+        }
     }
 
     /** The same document {@code cd4ml validate --json} prints. */

@@ -12,9 +12,7 @@ import java.util.stream.Stream;
  * for, by name, with the options each accepts.
  *
  * <p>Names and options are spelled as in a Jenkinsfile ({@code buildImage}, {@code baseImage}); each
- * option does what the CLI option of the same meaning does ({@code --base-image}). Operations this
- * version of the engine cannot run yet are listed so that a caller gets "not available" rather
- * than "unknown".
+ * option does what the CLI option of the same meaning does ({@code --base-image}).
  */
 public enum Operation {
 
@@ -26,14 +24,18 @@ public enum Operation {
     BUILD_IMAGE("buildImage", "build-image", union(Options.IMAGE, Set.of("model", "tarball", "noCache"))),
     /** {@code cd4ml run}: the whole job. */
     RUN("run", "run", union(Options.TRAINING, union(Options.IMAGE, Set.of("buildImage")))),
-    /** {@code cd4ml tune}, when this version has it. */
-    TUNE("tune", "tune", Set.of()),
-    /** {@code cd4ml gate}, when this version has it. */
-    GATE("gate", "gate", Set.of()),
+    /** {@code cd4ml tune}, run as the CLI command (its options are the command's). */
+    TUNE("tune", "tune", null),
+    /** {@code cd4ml gate}, run as the CLI command. */
+    GATE("gate", "gate", null),
     /** {@code cd4ml deploy}. */
     DEPLOY("deploy", "deploy", union(Options.CLUSTER, Set.of("image", "modelVersion", "canaryWeight"))),
     /** {@code cd4ml rollback}. */
     ROLLBACK("rollback", "rollback", union(Options.CLUSTER, Set.of("revision"))),
+    /** {@code cd4ml promote}, run as the CLI command. */
+    PROMOTE("promote", "promote", null),
+    /** {@code cd4ml abort-canary}, run as the CLI command. */
+    ABORT_CANARY("abortCanary", "abort-canary", null),
     /** {@code cd4ml history}. */
     HISTORY("history", "history", union(Options.CLUSTER, Set.of("at")));
 
@@ -57,9 +59,18 @@ public enum Operation {
         return cliName;
     }
 
-    /** The option names this operation accepts, sorted. */
+    /** The option names this operation accepts, sorted (those of the CLI command when {@link #asCommand()}). */
     public List<String> options() {
-        return options.stream().sorted().toList();
+        return options == null ? List.of() : options.stream().sorted().toList();
+    }
+
+    /**
+     * True if the operation runs as its CLI command in this JVM ({@code cli.EmbeddedCli}) rather than
+     * through the engine's classes directly: it then reads the process environment, not
+     * {@link EngineOperation#withEnvironment}.
+     */
+    public boolean asCommand() {
+        return options == null;
     }
 
     /** Every step name, in declaration order, for messages. */

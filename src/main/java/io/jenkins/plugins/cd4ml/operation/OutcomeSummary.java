@@ -11,9 +11,10 @@ import java.util.Map;
  *
  * <p>Fields the document does not have are {@code null} (metrics: empty). The reader knows the
  * shapes of every result: {@code train} (top-level {@code model_version}, {@code metrics}),
- * {@code buildImage} ({@code reference}, {@code digest}), {@code run} (under {@code training} and
- * {@code image}), and the gate ({@code gate.passed} or {@code passed}, or a stage named
- * {@code gate}); a {@code report} text field anywhere at the top level names the report.
+ * {@code tune} ({@code model_version}, {@code best_training}, {@code gate}), {@code gate}
+ * ({@code passed}), {@code buildImage} ({@code reference}, {@code digest}), {@code run} (under
+ * {@code training} and {@code image}, a stage named {@code gate}), {@code deploy} ({@code image} as
+ * text); a {@code report} text field at the top level names the report.
  *
  * @param modelVersion the content-addressed model version
  * @param metrics metric name to value, in the document's order
@@ -32,7 +33,7 @@ public record OutcomeSummary(String modelVersion, Map<String, Double> metrics, S
     /** Reads the summary out of an operation's {@code --json} document. */
     public static OutcomeSummary of(Map<String, Object> document) {
         Map<String, Object> training = map(document.get("training"));
-        Map<String, Object> best = map(document.get("best_trial"));
+        Map<String, Object> best = map(document.get("best_training"));
         Map<String, Object> image = map(document.get("image"));
         boolean isImage = document.containsKey("reference") && document.containsKey("image_id");
 
@@ -45,7 +46,8 @@ public record OutcomeSummary(String modelVersion, Map<String, Double> metrics, S
         if (metrics.isEmpty()) {
             metrics = numbers(best.get("metrics"));
         }
-        String imageReference = isImage ? text(document.get("reference")) : text(image.get("reference"));
+        String imageReference = isImage ? text(document.get("reference"))
+                : firstText(image.get("reference"), document.get("image"));
         String imageDigest = isImage ? text(document.get("digest")) : text(image.get("digest"));
         return new OutcomeSummary(modelVersion, metrics, gate(document), imageReference, imageDigest,
                 text(document.get("report")));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.cli.Main;
-import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.cli.EmbeddedCli;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +40,7 @@ class EngineOperationTest {
             hps = json.loads(os.environ["SM_HPS"])
             with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w") as f:
                 f.write(json.dumps(hps))
-            print("depth is " + hps["depth"])
+            print("depth is " + str(hps["depth"]))
             print("accuracy=0.75")
             """;
 
@@ -134,18 +135,17 @@ class EngineOperationTest {
         @Test
         void trainsWithOptionsStreamsEventsAndReturnsTheCliTrainDocument(@TempDir Path tmp) throws Exception {
             TestProjects.project(tmp, TRAIN_PY, "");
-            List<Event> events = new CopyOnWriteArrayList<>();
+            List<String> lines = new CopyOnWriteArrayList<>();
             OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
                     .withOptions(Map.of("backend", "local", "hyperparameters", Map.of("depth", 7)))
                     .withEnvironment(Map.of("PATH", System.getenv("PATH")))
-                    .withEvents(events::add).call();
+                    .withOutput(lines::add).call();
 
             assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
             assertThat(outcome.document()).containsEntry("backend", "local").containsKey("model_version");
             assertThat(outcome.summary().metrics()).containsEntry("accuracy", 0.75);
             assertThat(outcome.summary().modelVersion()).isEqualTo(outcome.document().get("model_version"));
-            assertThat(events).anySatisfy(e -> assertThat(e).isEqualTo(new Event.LogLine("train", "depth is 7"))
-                    .as("the override reached the script"));
+            assertThat(lines).as("the override reached the script, and its output the log").contains("  | depth is 7");
 
             assertPlain(outcome.document());
 
@@ -153,6 +153,27 @@ class EngineOperationTest {
             assertThat(outcome.document().keySet()).isEqualTo(cli.keySet());
             assertThat(outcome.document().get("model_version")).isEqualTo(cli.get("model_version"))
                     .as("same inputs, same content-addressed model");
+        }
+
+        @Test
+        void theGateRunsAsTheCliCommandAndReturnsItsDocument(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, TRAIN_PY, "");
+            Files.writeString(tmp.resolve("config.yaml"), "quality_gate:\n  metrics:\n    accuracy: {min: 0.9}\n",
+                    StandardOpenOption.APPEND);
+            OperationOutcome trained = EngineOperation.named("train").inProject(tmp)
+                    .withEnvironment(Map.of("PATH", System.getenv("PATH"))).call();
+            assertThat(trained.succeeded()).as(trained.message()).isTrue();
+
+            List<String> lines = new CopyOnWriteArrayList<>();
+            OperationOutcome gate = EngineOperation.named("gate").inProject(tmp)
+                    .withOptions(Map.of("model", trained.summary().modelVersion())).withOutput(lines::add).call();
+            assertThat(gate.status()).isEqualTo("failed");
+            assertThat(gate.exitCode()).isEqualTo(1);
+            assertThat(gate.summary().gate()).isEqualTo("failed");
+            assertThat(gate.message()).contains("accuracy");
+            assertThat(gate.document()).isEqualTo(cliJson("gate", "--json", tmp.toString(), "--model",
+                    trained.summary().modelVersion()));
+            assertThat(lines).noneMatch(l -> l.startsWith("error:"));
         }
 
         @Test
@@ -184,8 +205,8 @@ class EngineOperationTest {
             CountDownLatch started = new CountDownLatch(1);
             EngineOperation operation = EngineOperation.named("train").inProject(tmp)
                     .withEnvironment(Map.of("PATH", System.getenv("PATH")))
-                    .withEvents(e -> {
-                        if (e instanceof Event.LogLine l && l.line().equals("training started")) {
+                    .withOutput(line -> {
+                        if (line.equals("  | training started")) {
                             started.countDown();
                         }
                     });
@@ -215,7 +236,7 @@ class EngineOperationTest {
             OperationOutcome outcome = EngineOperation.named("trian").call();
             assertThat(outcome.exitCode()).isEqualTo(2);
             assertThat(outcome.message()).contains("'trian' is not a cd4ml operation; expected one of validate, "
-                    + "train, buildImage, run, tune, gate, deploy, rollback, history");
+                    + "train, buildImage, run, tune, gate, deploy, rollback, promote, abortCanary, history");
         }
 
         @Test
@@ -254,13 +275,34 @@ class EngineOperationTest {
         }
 
         @Test
-        void operationsThisVersionLacksSaySoInsteadOfPretending(@TempDir Path tmp) {
-            for (Operation missing : List.of(Operation.TUNE, Operation.GATE)) {
-                OperationOutcome outcome = EngineOperation.named(missing.stepName()).inProject(tmp).call();
-                assertThat(outcome.status()).isEqualTo("failed");
-                assertThat(outcome.message()).contains("the " + missing.stepName()
-                        + " operation is not available in this version of cd4ml");
-            }
+        void commandOptionsBecomeTheCommandsOwnOptions(@TempDir Path tmp) {
+            assertThat(EmbeddedCli.arguments("build-image", "buildImage", tmp, "ci/config.yaml",
+                    new LinkedHashMap<>(Map.of("baseImage", "python:3.11", "push", false))))
+                    .containsSubsequence("build-image", "--json", "--config", "ci/config.yaml")
+                    .containsSubsequence("--base-image", "python:3.11").contains("--no-push", tmp.toString());
+            assertThat(EmbeddedCli.arguments("tune", "tune", tmp, null,
+                    Map.of("hyperparameters", Map.of("layers", List.of(32, 16)))))
+                    .containsSubsequence("--hyperparameter", "layers=[32,16]");
+            assertThat(EmbeddedCli.has("gate")).isTrue();
+            assertThat(EmbeddedCli.has("teleport")).isFalse();
+        }
+
+        @Test
+        void anUnknownCommandOptionListsTheCommandsOptionsAsAJenkinsfileSpellsThem(@TempDir Path tmp) {
+            OperationOutcome outcome = EngineOperation.named("gate").inProject(tmp)
+                    .withOptions(Map.of("modle", "abc")).call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("unknown option 'modle' for the gate operation; its options are model")
+                    .doesNotContain("json", "stacktrace");
+        }
+
+        @Test
+        void credentialsThatCannotReachACommandAreRefusedNotDropped(@TempDir Path tmp) {
+            OperationOutcome outcome = EngineOperation.named("abortCanary").inProject(tmp)
+                    .withEnvironment(Map.of("KUBECONFIG", tmp.resolve("kubeconfig").toString())).call();
+            assertThat(outcome.exitCode()).isEqualTo(2);
+            assertThat(outcome.message()).contains("credentials given for this call (KUBECONFIG) cannot reach the "
+                    + "abortCanary operation");
         }
     }
 }

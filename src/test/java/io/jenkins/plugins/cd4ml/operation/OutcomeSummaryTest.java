@@ -64,6 +64,25 @@ class OutcomeSummaryTest {
         }
 
         @Test
+        void aTuneDocumentGivesTheBestModelAndItsGate() throws Exception {
+            OutcomeSummary s = OutcomeSummary.of(json("""
+                    {"status": "succeeded", "model_version": "b3", "best_training": {"metrics": {"accuracy": 0.96}},
+                     "gate": {"model_version": "b3", "passed": true, "status": "passed"}, "promoted": "b3"}"""));
+            assertThat(s.modelVersion()).isEqualTo("b3");
+            assertThat(s.metrics()).containsEntry("accuracy", 0.96);
+            assertThat(s.gate()).isEqualTo("passed");
+        }
+
+        @Test
+        void aDeployDocumentGivesTheImageItDeployed() throws Exception {
+            OutcomeSummary s = OutcomeSummary.of(json("""
+                    {"operation": "deploy", "environment": "staging", "image": "r/iris@sha256:9", "model_version": "m1",
+                     "status": "deployed"}"""));
+            assertThat(s.imageReference()).isEqualTo("r/iris@sha256:9");
+            assertThat(s.modelVersion()).isEqualTo("m1");
+        }
+
+        @Test
         void anErrorDocumentGivesNothing() throws Exception {
             OutcomeSummary s = OutcomeSummary.of(json("{\"status\": \"error\", \"exit_code\": 2, \"error\": {}}"));
             assertThat(s).isEqualTo(new OutcomeSummary(null, Map.of(), null, null, null, null));

@@ -69,7 +69,7 @@ final class AgentOperation extends MasterToSlaveFileCallable<AgentResult> {
             SecretRedactor redactor = SecretRedactor.of(secrets.values(), env);
             EngineOperation operation = EngineOperation.named(request.operation).inProject(project.toPath())
                     .withConfigFile(request.config).withOptions(request.options).withEnvironment(env)
-                    .withEvents(new LogEventSink(log, redactor));
+                    .withOutput(new LogLines(log, redactor));
             FutureTask<OperationOutcome> work = new FutureTask<>(operation::call);
             Thread worker = new Thread(work, "cd4ml " + request.operation + " " + operationId);
             worker.setDaemon(true);

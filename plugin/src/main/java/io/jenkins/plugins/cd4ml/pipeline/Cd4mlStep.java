@@ -35,7 +35,8 @@ import org.kohsuke.stapler.DataBoundSetter;
  * </pre>
  *
  * <p>The operation ({@code validate}, {@code train}, {@code tune}, {@code gate}, {@code buildImage},
- * {@code deploy}, {@code run}) runs inside the agent JVM in the workspace ({@code dir}), its progress
+ * {@code run}, {@code deploy}, …: a {@code cd4ml} command) runs inside the agent JVM in the workspace
+ * ({@code dir}), its progress
  * goes to the build log, and the step returns a map with the same fields as the CLI's {@code --json}
  * (or that JSON text with {@code json: true}). Credentials are taken by ID and handed to the engine
  * in its environment, never on a command line or in the log. Aborting the build stops what the
@@ -60,8 +61,9 @@ public final class Cd4mlStep extends Step {
     private boolean archiveReport = true;
 
     /**
-     * @param operation {@code validate}, {@code train}, {@code tune}, {@code gate}, {@code buildImage},
-     *     {@code deploy}, {@code rollback}, {@code history} or {@code run}; checked when the step runs, so the message can list them
+     * @param operation a cd4ml command: {@code validate}, {@code train}, {@code tune}, {@code gate},
+     *     {@code buildImage}, {@code run}, {@code deploy}, {@code rollback}, {@code promote}, {@code abortCanary};
+     *     checked when the step runs, so the message can list them
      */
     @DataBoundConstructor
     public Cd4mlStep(String operation) {

@@ -56,7 +56,7 @@ class Cd4mlStepTest {
             hps = json.loads(os.environ["SM_HPS"])
             with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w") as f:
                 f.write(json.dumps(hps))
-            print("depth is " + hps["depth"])
+            print("depth is " + str(hps["depth"]))
             print("registry user " + os.environ.get("CD4ML_REGISTRY_USERNAME", "none"))
             print("registry password " + os.environ.get("CD4ML_REGISTRY_PASSWORD", "none"))
             print("accuracy=0.75")
@@ -168,8 +168,8 @@ class Cd4mlStepTest {
         j.assertLogContains("options: [name: value]", argument);
         WorkflowRun option = failing(pipeline(PROJECT
                 + "cd4ml operation: 'train', options: [backnd: 'docker']"));
-        j.assertLogContains("unknown option 'backnd' for the train operation; its options are attach, backend, "
-                + "hyperparameters, image", option);
+        j.assertLogContains("unknown option 'backnd' for the train operation; its options are ", option);
+        j.assertLogContains("hyperparameters", option);
     }
 
     @Test
