@@ -20,6 +20,12 @@ def stdout_records(captured: str):
     return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
 
 
+def written(capsys, captured: list) -> int:
+    """Prediction records written to stdout so far; `captured` keeps what capsys handed out."""
+    captured.append(capsys.readouterr().out)
+    return sum(1 for record in stdout_records("".join(captured)) if record.get("event") == "prediction")
+
+
 def assert_prediction_record(record, *, request_id, row_id, features, prediction):
     assert TIMESTAMP.match(record["@timestamp"])
     assert record["event"] == "prediction"
@@ -109,13 +115,20 @@ def test_full_queue_drops_and_counts_but_never_fails_or_delays_requests(model_di
     port = free_port()  # nothing listens here
     with serve(model_dir, fluentd_host="127.0.0.1", fluentd_port=port, log_queue_size=2, log_stdout=True,
                log_flush_timeout_s=0.3) as client:
-        started = time.monotonic()
-        statuses = [client.post("/predict", json=SETOSA).status_code for _ in range(10)]
-        elapsed = time.monotonic() - started
+        statuses, elapsed, captured = [], 0.0, []
+        for sent in range(1, 11):
+            started = time.monotonic()
+            statuses.append(client.post("/predict", json=SETOSA).status_code)
+            elapsed += time.monotonic() - started
+            # Wait for the stdout sink to write this record before the next request: with a queue of
+            # two, a sender thread starved by a busy machine would otherwise drop records for reasons
+            # that have nothing to do with the dead Fluentd peer this test is about.
+            wait_until(lambda: written(capsys, captured) >= sent, f"the stdout sink to write record {sent}")
         dropped = wait_until(lambda: metric_value(client.get("/metrics").text, "cd4ml_log_records_dropped_total",
                                                   sink="fluentd") >= 7 and client.get("/metrics").text,
                              "dropped records to be counted")
-    records = stdout_records(capsys.readouterr().out)
+    captured.append(capsys.readouterr().out)
+    records = stdout_records("".join(captured))
 
     assert statuses == [200] * 10
     assert elapsed < 5
