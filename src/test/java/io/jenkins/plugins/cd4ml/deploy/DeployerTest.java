@@ -344,6 +344,15 @@ class DeployerTest {
     }
 
     @Test
+    void aRunDeploysToHelmOnlyWhatItPushed() {
+        ProjectConfig config = rolling();
+        assertThat(RunDeployment.needsPush(config, Optional.empty())).isTrue();
+        assertThatThrownBy(() -> RunDeployment.deploy(config, Optional.empty(), Optional.empty(), "file:/m.tar.gz",
+                Map.of(), events::add)).isInstanceOf(Cd4mlException.class)
+                .hasMessage("a Helm deploy needs the serving image pushed to a registry the cluster pulls from");
+    }
+
+    @Test
     void nothingDeployedHasNoModelVersion() {
         assertThat(deployer(rolling(), "ml").deployedModelVersion()).isEmpty();
     }

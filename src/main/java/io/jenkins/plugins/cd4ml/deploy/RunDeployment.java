@@ -1,0 +1,53 @@
+package io.jenkins.plugins.cd4ml.deploy;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.image.ImageResult;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The deploy stage of the main job: the model the run trained (and its gate passed) goes where
+ * {@code deploy.target} says. Helm deploys the image the run pushed, pinned by digest; a local
+ * target runs the image the run built, or, where the run built none because no Docker daemon
+ * answers, smoke-tests the model with the bundled server as a process.
+ */
+public final class RunDeployment {
+
+    private RunDeployment() {
+    }
+
+    /** Whether a run deploying to {@code environment} needs the image pushed (Helm) or only built (local). */
+    public static boolean needsPush(ProjectConfig config, Optional<String> environment) {
+        return DeployTarget.of(config, environment).target().equals("helm");
+    }
+
+    /**
+     * Deploys the run's model.
+     *
+     * @param image the image the run built, if it built one
+     * @param modelUri the model the run carries (for the process smoke test without Docker)
+     * @throws Cd4mlException (bad input) for a Helm target without a pushed image
+     */
+    public static DeployResult deploy(ProjectConfig config, Optional<String> environment, Optional<ImageResult> image,
+            String modelUri, Map<String, String> processEnvironment, EventSink events) {
+        DeployTarget target = DeployTarget.of(config, environment);
+        if (target.target().equals("local")) {
+            LocalDeployer local = LocalDeployer.forProject(config).withEnvironment(environment)
+                    .withProcessEnvironment(processEnvironment).withEvents(events);
+            if (image.isPresent()) {
+                return local.withImage(Optional.of(image.get().reference()))
+                        .withDocker(DockerClients.shared(processEnvironment)).deploy();
+            }
+            return local.withDocker(null).withModel(Optional.of(modelUri)).deploy();
+        }
+        ImageResult built = image.filter(i -> i.digest().isPresent()).orElseThrow(() -> Cd4mlException.badInput(
+                "a Helm deploy needs the serving image pushed to a registry the cluster pulls from",
+                "run with --push (and serve.image.repository naming that registry)"));
+        return Deployer.forProject(config).withEnvironment(environment).withProcessEnvironment(processEnvironment)
+                .withEvents(events).withImage(ImageReference.parse(built.pinnedReference()), built.modelVersion())
+                .deploy();
+    }
+}
