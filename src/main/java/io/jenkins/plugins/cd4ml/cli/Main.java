@@ -52,6 +52,8 @@ public final class Main {
         CommandLine cli = new CommandLine(new Cd4mlCommand());
         cli.setOut(out);
         cli.setErr(err);
+        // everything after the command it reads is that command's, options included
+        cli.getSubcommands().get("launcher-args").setStopAtPositional(true);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Object command = commandLine.getCommand();
             if (command instanceof HasCommonOptions withOptions) {

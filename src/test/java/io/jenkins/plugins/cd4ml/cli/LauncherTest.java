@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,11 +77,73 @@ class LauncherTest {
         assertThat(Files.readAllLines(calls)).first().isEqualTo("mvn -B -q -ntp -DskipTests package");
     }
 
+    /**
+     * The launcher with the real CLI behind its {@code java}: the stand-in records each call and runs
+     * the CLI's {@code Main} from the test classpath for {@code launcher-args}; a stand-in
+     * {@code scripts/ensure-python} records the project and options it is given.
+     */
+    @Nested
+    class FindingTheProject {
+
+        private Path work;
+        private Path setups;
+
+        @BeforeEach
+        void realCliAndRecordingSetup() throws IOException {
+            TestProjects.write(root.resolve("target/cd4ml-9.9-cli.jar"), "jar");
+            String realJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            script(tmp.resolve("jdk/bin/java"), "echo \"java $*\" >> " + calls + "\n"
+                    + "if [ \"$3\" = launcher-args ]; then shift 2; exec '" + realJava + "' -cp '"
+                    + System.getProperty("java.class.path") + "' io.jenkins.plugins.cd4ml.cli.Main \"$@\"; fi\n");
+            setups = tmp.resolve("setups.log");
+            script(root.resolve("scripts/ensure-python"), "echo \"$*\" >> " + setups + "\n");
+            work = Files.createDirectories(tmp.resolve("work"));
+            Files.createDirectories(work.resolve("proj"));
+        }
+
+        private List<String> setupCalls() throws IOException {
+            return Files.exists(setups) ? Files.readAllLines(setups) : List.of();
+        }
+
+        @Test
+        void anOptionValueIsNotTakenForTheProject() throws Exception {
+            launchIn(work, "run", "--tag", "v1", "proj");
+
+            assertThat(setupCalls()).containsExactly("--print-python proj");
+            assertThat(Files.readAllLines(calls)).last().isEqualTo("java -jar " + root.resolve(
+                    "target/cd4ml-9.9-cli.jar") + " run --tag v1 proj");
+        }
+
+        @Test
+        void configAndBackendReachTheSetupInEveryForm() throws Exception {
+            launchIn(work, "train", "-cother.yaml", "--backend=docker", "-p", "depth=3", "proj");
+            launchIn(work, "tune", "proj", "--config", "tune.yaml", "-b", "local");
+
+            assertThat(setupCalls()).containsExactly("--print-python --config other.yaml --backend docker proj",
+                    "--print-python --config tune.yaml --backend local proj");
+        }
+
+        @Test
+        void helpAndCommandLinesThatDoNotParseSkipTheSetup() throws Exception {
+            launchIn(work, "run", "--help");
+            launchIn(work, "train", "--no-such-option", "proj");
+
+            assertThat(setupCalls()).isEmpty();
+        }
+    }
+
     private String launch(String... args) throws Exception {
+        return launchIn(null, args);
+    }
+
+    private String launchIn(Path directory, String... args) throws Exception {
         String[] command = new String[args.length + 1];
         command[0] = root.resolve("bin/cd4ml").toString();
         System.arraycopy(args, 0, command, 1, args.length);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
         builder.environment().put("PATH", tmp.resolve("tools") + ":/usr/bin:/bin");
         builder.environment().put("JAVA_HOME", tmp.resolve("jdk").toString());
         Process process = builder.start();
