@@ -14,9 +14,12 @@ import groovy.transform.Field
         tune      : 'tune',
         gate      : 'gate',
         buildImage: 'build-image',
-        deploy    : 'deploy',
-        rollback  : 'rollback',
-        history   : 'history',
+        deploy     : 'deploy',
+        rollback   : 'rollback',
+        promote    : 'promote',
+        abortCanary: 'abort-canary',
+        history    : 'history',
+        run        : 'run',
 ]
 
 /** Options whose CLI spelling is not simply the kebab-case of the Jenkinsfile one. */

@@ -89,6 +89,19 @@ class Cd4mlBridgeTest extends PipelineTestBase {
         }
 
         @Test
+        void camelCaseOperationsAndOptionsBecomeTheCliSpelling() {
+            cliAnswers('abort-canary', [status: 'aborted'])
+
+            runPipeline('''
+                @Library('cd4ml') _
+                node { cd4ml(operation: 'abortCanary', options: [environment: 'production', kubeContext: 'prod-eu']) }
+            ''')
+
+            assertThat(cliCommands()).containsExactly(("cd4ml abort-canary --json --environment 'production' " +
+                    "--kube-context 'prod-eu' '.' > ${resultOf('abortCanary')}").toString())
+        }
+
+        @Test
         void findsTheCliInCd4mlHomeOrTheArgument() {
             cliAnswers('validate', [status: 'valid'])
             environment.CD4ML_HOME = '/opt/cd4ml'
@@ -245,7 +258,7 @@ class Cd4mlBridgeTest extends PipelineTestBase {
             ''')
 
             assertThat(message).isEqualTo("cd4ml: unknown operation 'trian' (did you mean 'train'?); known operations: " +
-                    'validate, train, tune, gate, buildImage, deploy, rollback, history')
+                    'validate, train, tune, gate, buildImage, deploy, rollback, promote, abortCanary, history, run')
             assertThat(shCalls).isEmpty()
             assertThat(pluginCalls).isEmpty()
         }
