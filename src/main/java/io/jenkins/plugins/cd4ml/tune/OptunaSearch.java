@@ -48,6 +48,14 @@ final class OptunaSearch implements Search {
      * @throws Cd4mlException (a user error) if that Python lacks Optuna
      */
     static OptunaSearch start(TuneConfig tune, String python) {
+        return start(tune, python, Map.of());
+    }
+
+    /**
+     * As {@link #start(TuneConfig, String)}, with the configured hyperparameters as the first trial
+     * where every tuned parameter has a configured value inside its range.
+     */
+    static OptunaSearch start(TuneConfig tune, String python, Map<String, String> configured) {
         Process process;
         try {
             process = new ProcessBuilder(python, "-u", "-c", BundledText.of(OptunaSearch.class, "optuna_search.py"))
@@ -82,6 +90,10 @@ final class OptunaSearch implements Search {
                 node.put("log", p.log());
             }
         });
+        ObjectNode baseline = baseline(tune, configured);
+        if (baseline != null) {
+            init.set("baseline", baseline);
+        }
         try {
             JsonNode answer = search.request(init);
             if (answer.has("missing")) {
@@ -97,6 +109,40 @@ final class OptunaSearch implements Search {
             search.close();
             throw e;
         }
+    }
+
+    private static ObjectNode baseline(TuneConfig tune, Map<String, String> configured) {
+        ObjectNode baseline = Json.mapper().createObjectNode();
+        for (Map.Entry<String, TuneConfig.Parameter> e : tune.parameters().entrySet()) {
+            String text = configured.get(e.getKey());
+            TuneConfig.Parameter p = e.getValue();
+            if (text == null) {
+                return null;
+            }
+            if (p.type().equals("categorical")) {
+                if (!p.values().contains(text)) {
+                    return null;
+                }
+                baseline.put(e.getKey(), text);
+                continue;
+            }
+            double value;
+            try {
+                value = Double.parseDouble(text.strip());
+            } catch (NumberFormatException ex) {
+                return null;
+            }
+            if (value < p.min().orElseThrow() || value > p.max().orElseThrow()
+                    || p.type().equals("int") && value != Math.rint(value)) {
+                return null;
+            }
+            if (p.type().equals("int")) {
+                baseline.put(e.getKey(), (long) value);
+            } else {
+                baseline.put(e.getKey(), value);
+            }
+        }
+        return baseline;
     }
 
     /** TPE samples at random until this many trials finished; fewer for short tunes so the model gets used. */

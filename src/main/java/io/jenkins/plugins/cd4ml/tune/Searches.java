@@ -20,10 +20,19 @@ public final class Searches {
      * @throws io.jenkins.plugins.cd4ml.Cd4mlException (a user error) if the strategy needs Optuna and it is missing
      */
     public static Search create(TuneConfig tune, Map<String, String> environment) {
+        return create(tune, environment, Map.of());
+    }
+
+    /**
+     * As {@link #create(TuneConfig, Map)}; bayesian and hyperband make {@code configured} (the
+     * project's {@code train.hyperparameters}) their first trial when it holds a value inside the
+     * range of every tuned parameter, so the best trial is never worse than the configured model.
+     */
+    public static Search create(TuneConfig tune, Map<String, String> environment, Map<String, String> configured) {
         return switch (tune.strategy()) {
             case "grid" -> new GridSearch(tune);
             case "random" -> new RandomSearch(tune);
-            default -> OptunaSearch.start(tune, optunaPython(environment));
+            default -> OptunaSearch.start(tune, optunaPython(environment), configured);
         };
     }
 

@@ -113,7 +113,8 @@ public final class Tuner {
     public TuneResult call() {
         Instant started = clock.instant();
         String tuneId = tuneId(started);
-        try (Search s = search != null ? search : Searches.create(tune, environment)) {
+        try (Search s = search != null ? search : Searches.create(tune, environment,
+                config.train().hyperparameters())) {
             events.info("tuning " + config.name() + " (" + tuneId + "): " + tune.strategy() + " search by "
                     + s.describe() + ", " + tune.maxTrials() + " trials at most, " + tune.parallelTrials()
                     + " at a time, " + tune.goal().name().toLowerCase(Locale.ROOT) + " "

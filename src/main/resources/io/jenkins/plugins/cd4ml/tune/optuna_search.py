@@ -75,6 +75,9 @@ def main():
                     pruner = optuna.pruners.NopPruner()
                 study = optuna.create_study(direction=request["direction"], sampler=sampler, pruner=pruner)
                 spaces = distributions(request["parameters"])
+                if request.get("baseline"):
+                    # the configured hyperparameters are the first trial: the tune never ends below them
+                    study.enqueue_trial(request["baseline"])
                 answer({"ok": True, "optuna": optuna.__version__})
             elif op == "ask":
                 trial = study.ask(spaces)

@@ -123,7 +123,8 @@ class TunerTest {
 
         @Test
         void bayesianSearchRunsOptunaTpeAndKeepsEveryTrialInRange(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "kind: a", """
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+                    "kind: a, x: 0.5, n: 3", """
                     objective: {metric: score, goal: maximize}
                     strategy: bayesian
                     max_trials: 8
@@ -136,6 +137,8 @@ class TunerTest {
             TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
 
             assertThat(result.search()).startsWith("TPE (Optuna 3.");
+            assertThat(result.trials().get(0).parameters()).as("the configured hyperparameters come first")
+                    .isEqualTo(Map.of("x", "0.5", "n", "3"));
             assertThat(result.trials()).hasSize(8).allSatisfy(t -> {
                 assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
                 assertThat(Double.parseDouble(t.parameters().get("x"))).isBetween(0.0, 1.0);
