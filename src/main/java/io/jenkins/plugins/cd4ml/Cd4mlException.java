@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml;
 
+import io.jenkins.plugins.cd4ml.engine.Advice;
 import java.util.Optional;
 
 /**
@@ -9,6 +10,9 @@ import java.util.Optional;
  * suggestion), so that every front end can print "what failed — why — what to do" without
  * knowing the engine's internals. {@link #isUserError()} separates mistakes in the user's
  * configuration or invocation (exit code 2) from failures of the work itself (exit code 1).
+ *
+ * <p>Messages name options and operations the CLI's way ({@code --model}, {@code cd4ml train});
+ * the operation that throws words them for its front end with {@link #adviseWith}.
  */
 public class Cd4mlException extends RuntimeException {
 
@@ -16,6 +20,7 @@ public class Cd4mlException extends RuntimeException {
 
     private final String suggestion;
     private final boolean userError;
+    private Advice advice;
 
     public Cd4mlException(String message, String suggestion, boolean userError, Throwable cause) {
         super(message, cause);
@@ -33,9 +38,33 @@ public class Cd4mlException extends RuntimeException {
         return new Cd4mlException(message, suggestion, true, null);
     }
 
+    /**
+     * Words this error's option and operation names for a front end (see {@link Advice#render});
+     * the first advice given wins, so an inner operation's front end is kept.
+     *
+     * @return this exception
+     */
+    public synchronized Cd4mlException adviseWith(Advice advice) {
+        if (this.advice == null) {
+            this.advice = advice;
+        }
+        return this;
+    }
+
+    @Override
+    public String getMessage() {
+        Advice a = currentAdvice();
+        return a == null ? super.getMessage() : a.render(super.getMessage());
+    }
+
     /** What the user can do about it, if the engine knows. */
     public Optional<String> suggestion() {
-        return Optional.ofNullable(suggestion);
+        Advice a = currentAdvice();
+        return Optional.ofNullable(a == null ? suggestion : a.render(suggestion));
+    }
+
+    private synchronized Advice currentAdvice() {
+        return advice;
     }
 
     /** True for mistakes in config or usage (exit code 2), false for failed work (exit code 1). */

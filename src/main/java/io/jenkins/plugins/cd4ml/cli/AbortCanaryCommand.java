@@ -27,7 +27,7 @@ final class AbortCanaryCommand implements Callable<Integer>, HasCommonOptions {
     @Override
     public Integer call() {
         Console console = common.console();
-        DeployResult result = target.apply(Deployer.forProject(common.loader().load()), System.getenv())
+        DeployResult result = target.apply(Deployer.forProject(common.loader().load()), common.environment())
                 .withEvents(console).abortCanary();
         console.result(result, DeployCommand.summary(result));
         return result.succeeded() ? 0 : ErrorReporter.WORK_FAILED;

@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.image.ImageResult;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import java.nio.file.Path;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code cd4ml build-image}: bakes a trained model into the serving image. */
 @Command(name = "build-image", mixinStandardHelpOptions = true,
-        description = "Build the serving image for a trained model (by default the newest under train.output) "
+        description = "Build the serving image for a trained model (by default the promoted one, which LATEST "
+                + "under train.output names) "
                 + "with the configured builder, and push it or write a tarball when asked.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the image was built (and pushed)", "1:the build or push failed, or was stopped",
@@ -26,7 +28,7 @@ final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
             description = "The model: a model.tar.gz or its directory, a file: or s3:// URI, or a model version. "
-                    + "Default: the newest model under train.output.")
+                    + "Default: the promoted model (LATEST under train.output).")
     String model;
 
     @Option(names = "--tarball", paramLabel = "FILE",
@@ -46,12 +48,14 @@ final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        ServingImage build = model == null ? ServingImage.forLatestModel(config) : ServingImage.forModel(config, model);
+        EngineContext context = common.context();
+        ServingImage build = model == null ? ServingImage.forPromotedModel(config, context)
+                : ServingImage.forModel(config, model, context);
         build.withNoCache(noCache);
         if (tarball != null) {
             build.withTarball(tarball);
         }
-        ImageResult result = image.apply(build, config, System.getenv()).withEvents(console).build();
+        ImageResult result = image.apply(build, config, common.environment()).build();
         console.result(result, summary(result));
         return 0;
     }

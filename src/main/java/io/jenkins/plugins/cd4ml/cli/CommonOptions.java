@@ -1,11 +1,15 @@
 package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
+import io.jenkins.plugins.cd4ml.engine.Advice;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** Options every project command takes. */
 final class CommonOptions {
@@ -42,6 +46,30 @@ final class CommonOptions {
         return console;
     }
 
+    /** The invocation: its environment and cancel token. */
+    private Cd4mlCommand root() {
+        CommandLine top = spec.commandLine();
+        while (top.getParent() != null) {
+            top = top.getParent();
+        }
+        return (Cd4mlCommand) top.getCommand();
+    }
+
+    /** The environment of this invocation. */
+    Map<String, String> environment() {
+        return root().environment;
+    }
+
+    /**
+     * The engine context of this invocation: its environment, this terminal for events, the token
+     * Ctrl-C and SIGTERM cancel, and advice in the CLI's words.
+     */
+    EngineContext context() {
+        Cd4mlCommand root = root();
+        return EngineContext.builder().environment(root.environment).events(console()).cancel(root.cancel)
+                .advice(Advice.CLI).build();
+    }
+
     /** A loader for the chosen project and configuration file. */
     ConfigLoader loader(TrainingOptions training) {
         ConfigLoader loader = loader();
@@ -56,7 +84,7 @@ final class CommonOptions {
 
     /** A loader for the chosen project and configuration file. */
     ConfigLoader loader() {
-        ConfigLoader loader = ConfigLoader.forProject(project);
+        ConfigLoader loader = ConfigLoader.forProject(project).withEnvironment(environment());
         if (config != null) {
             loader.withConfigFile(config);
         }

@@ -61,7 +61,7 @@ final class DeployCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = common.environment();
         Deployer deployer = target.apply(Deployer.forProject(config), env).withEvents(console);
         DeployTarget where = deployer.target();
         DeployResult result;
@@ -70,9 +70,9 @@ final class DeployCommand implements Callable<Integer>, HasCommonOptions {
                 throw io.jenkins.plugins.cd4ml.Cd4mlException.badInput("--canary-weight applies to Helm releases; "
                         + "the target is local", "drop --canary-weight");
             }
-            result = LocalDeployer.forProject(config).withEnvironment(Optional.ofNullable(target.environment))
-                    .withImage(Optional.ofNullable(image)).withDocker(DockerClients.shared(env))
-                    .withProcessEnvironment(env).withEvents(console).deploy();
+            result = LocalDeployer.forProject(config, common.context())
+                    .withEnvironment(Optional.ofNullable(target.environment))
+                    .withImage(Optional.ofNullable(image)).deploy();
         } else {
             if (image != null) {
                 ImageReference reference = ImageReference.parse(image);

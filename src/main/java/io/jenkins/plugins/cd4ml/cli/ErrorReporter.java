@@ -1,8 +1,10 @@
 package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ConfigProblem;
 import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
+import io.jenkins.plugins.cd4ml.engine.Advice;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
@@ -24,6 +26,9 @@ final class ErrorReporter {
     }
 
     static int report(Throwable error, Console console, boolean stacktrace, String commandName) {
+        if (error instanceof Cd4mlException known) {
+            known.adviseWith(Advice.CLI); // errors the CLI raised itself; the engine's came advised
+        }
         int exitCode;
         String text;
         Map<String, Object> document = new LinkedHashMap<>();
@@ -52,7 +57,8 @@ final class ErrorReporter {
         console.error(text);
         if (console.json()) {
             document.put("message", error instanceof Cd4mlException ? error.getMessage() : String.valueOf(error));
-            console.printJson(Map.of("status", "error", "exit_code", exitCode, "error", document));
+            console.printJson(Map.of("status", error instanceof OperationStoppedException ? "stopped" : "error",
+                    "exit_code", exitCode, "error", document));
         }
         return exitCode;
     }

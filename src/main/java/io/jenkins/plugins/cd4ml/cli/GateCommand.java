@@ -5,10 +5,8 @@ import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
-import io.jenkins.plugins.cd4ml.storage.S3Transfers;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,17 +37,18 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> environment = System.getenv();
-        StoredModels stored = StoredModels.of(config, () -> new S3Transfers(S3Clients.create(environment,
-                config.train().sagemaker().region())));
-        QualityGate gate = QualityGate.forProject(config);
-        String version = model != null ? model.strip() : stored.latestVersion().orElseThrow(() ->
-                Cd4mlException.badInput("there is no model of " + config.name() + " in " + config.train().output()
-                        + " yet", "train one first (cd4ml train), or name one with --model VERSION"));
-        ModelManifest candidate = stored.manifest(version).orElseThrow(() -> Cd4mlException.badInput("there is no "
-                + "model " + version + " of " + config.name() + " in " + config.train().output(),
-                "give a version cd4ml train or cd4ml tune printed"));
-        GateResult result = gate.withChampions(stored).check(candidate);
+        GateResult result;
+        try (ModelLocator models = ModelLocator.forProject(config, common.context())) {
+            StoredModels stored = StoredModels.of(config, models::transfers);
+            QualityGate gate = QualityGate.forProject(config);
+            String version = model != null ? model.strip() : stored.latestVersion().orElseThrow(() ->
+                    Cd4mlException.badInput("there is no model of " + config.name() + " in " + config.train().output()
+                            + " yet", "train one first (cd4ml train), or name one with --model VERSION"));
+            ModelManifest candidate = stored.manifest(version).orElseThrow(() -> Cd4mlException.badInput("there is no "
+                    + "model " + version + " of " + config.name() + " in " + config.train().output(),
+                    "give a version cd4ml train or cd4ml tune printed"));
+            result = gate.withChampions(stored).check(candidate);
+        }
         console.result(result, GateTable.of(result));
         if (!result.passed()) {
             console.error("error: " + result.summary());

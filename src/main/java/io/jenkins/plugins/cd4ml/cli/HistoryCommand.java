@@ -6,9 +6,9 @@ import io.jenkins.plugins.cd4ml.deploy.Deployer;
 import io.jenkins.plugins.cd4ml.deploy.HistoryEntry;
 import io.jenkins.plugins.cd4ml.deploy.HistoryResult;
 import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -52,12 +52,12 @@ final class HistoryCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = common.environment();
         Optional<Instant> when = Optional.ofNullable(at).map(HistoryCommand::time);
-        Function<String, Map<String, Double>> metrics = metrics(config, env);
+        Function<String, Map<String, Double>> metrics = metrics(config, common.context());
         Deployer deployer = target.apply(Deployer.forProject(config), env).withEvents(console);
         HistoryResult result = deployer.target().target().equals("local")
-                ? LocalDeployer.forProject(config).withEnvironment(Optional.ofNullable(target.environment))
+                ? LocalDeployer.forProject(config, common.context()).withEnvironment(Optional.ofNullable(target.environment))
                         .history(when, metrics)
                 : deployer.history(when, metrics);
         console.result(result, summary(result));
@@ -78,8 +78,8 @@ final class HistoryCommand implements Callable<Integer>, HasCommonOptions {
     }
 
     /** Metrics from the model store's manifest, else from the image's labels when the Docker daemon has it. */
-    private static Function<String, Map<String, Double>> metrics(ProjectConfig config, Map<String, String> env) {
-        StoredModels store = StoredModels.of(config, () -> new S3Transfers(S3Clients.create(env,
+    private static Function<String, Map<String, Double>> metrics(ProjectConfig config, EngineContext context) {
+        StoredModels store = StoredModels.of(config, () -> new S3Transfers(context.clients().s3(
                 config.train().sagemaker().region())));
         Map<String, Map<String, Double>> cache = new HashMap<>();
         return version -> cache.computeIfAbsent(version, v -> {

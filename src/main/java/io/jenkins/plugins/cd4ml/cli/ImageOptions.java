@@ -95,7 +95,7 @@ final class ImageOptions {
         } else {
             image.withCredentials(defaults);
         }
-        return image.withPush(push).withEnvironment(environment);
+        return image.withPush(push);
     }
 
     private static String readPassword() {

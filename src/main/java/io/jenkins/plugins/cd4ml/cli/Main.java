@@ -1,6 +1,8 @@
 package io.jenkins.plugins.cd4ml.cli;
 
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
@@ -8,9 +10,10 @@ import picocli.CommandLine;
 /**
  * Entry point of the {@code cd4ml} command.
  *
- * <p>On Ctrl-C or SIGTERM, a shutdown hook interrupts the command's thread and waits for it: the
- * engine then stops what it started (processes, containers, remote jobs) and the command reports
- * what it stopped before the JVM exits.
+ * <p>The command runs with the process environment and one {@link CancelToken}. On Ctrl-C or
+ * SIGTERM, a shutdown hook cancels the token and waits for the command: the engine then stops what
+ * it started (processes, containers, remote jobs) and the command reports what it stopped before
+ * the JVM exits.
  */
 public final class Main {
 
@@ -21,6 +24,7 @@ public final class Main {
 
     public static void main(String[] args) {
         Thread worker = Thread.currentThread();
+        CancelToken cancel = new CancelToken();
         AtomicBoolean finished = new AtomicBoolean();
         AtomicBoolean stopping = new AtomicBoolean();
         Thread hook = new Thread(() -> {
@@ -28,7 +32,7 @@ public final class Main {
                 return;
             }
             stopping.set(true);
-            worker.interrupt();
+            cancel.cancel();
             try {
                 worker.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
             } catch (InterruptedException e) {
@@ -36,20 +40,32 @@ public final class Main {
             }
         }, "cd4ml-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        int exitCode = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        int exitCode = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                System.getenv(), cancel);
         finished.set(true);
         if (!stopping.get()) {
             System.exit(exitCode); // while stopping, the JVM is already exiting (and exit() would block)
         }
     }
 
-    /** Runs the command line and returns its exit code; used by tests too. */
+    /** Runs the command line with the process environment and returns its exit code; used by tests too. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        return execute(args, out, err, System.getenv(), new CancelToken());
+    }
+
+    /** Runs the command line with this environment and cancel token and returns its exit code. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> environment,
+            CancelToken cancel) {
+        return commandLine(out, err, environment, cancel).execute(args);
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Cd4mlCommand());
+        return commandLine(out, err, System.getenv(), new CancelToken());
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> environment,
+            CancelToken cancel) {
+        CommandLine cli = new CommandLine(new Cd4mlCommand(environment, cancel));
         cli.setOut(out);
         cli.setErr(err);
         // everything after the command it reads is that command's, options included

@@ -1,7 +1,6 @@
 package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
-import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.StageStatus;
 import io.jenkins.plugins.cd4ml.run.MainJob;
 import io.jenkins.plugins.cd4ml.run.RunResult;
@@ -13,12 +12,13 @@ import picocli.CommandLine.Option;
 
 /** {@code cd4ml run}: the main job — validate, train, tune, gate, image, deploy. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the whole job for the project: validate, train, then tune, gate, image (built with "
-                + "--build-image, pushed with --push) and deploy (stages this version cannot do yet are "
-                + "reported as not available).",
+        description = "Run the whole job for the project: validate, train, then tune, gate, promote (once every "
+                + "configured gate passed), image (built with --build-image, pushed with --push) and deploy "
+                + "(stages this version cannot do yet are reported as not available; asking to push a model that a "
+                + "configured gate cannot check fails the run).",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or the "
-                + "job was stopped", "2:bad usage or configuration"})
+        exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or could "
+                + "not run, or the job was stopped", "2:bad usage or configuration"})
 final class RunCommand implements Callable<Integer>, HasCommonOptions {
 
     @Mixin
@@ -42,11 +42,10 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     @Override
     public Integer call() {
         Console console = common.console();
-        console.accept(new Event.StageStarted("validate", "checking the configuration"));
         ProjectConfig config = common.loader(training).load();
-        RunResult result = MainJob.forProject(config).withEvents(console).withTrainer(training::apply)
+        RunResult result = MainJob.forProject(config, common.context()).withTrainer(training::apply)
                 .withImageBuild(buildImage || image.push)
-                .withImage(i -> image.apply(i, config, System.getenv())).call();
+                .withImage(i -> image.apply(i, config, common.environment())).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {
             result.error().ifPresent(e -> console.error("error: " + e));

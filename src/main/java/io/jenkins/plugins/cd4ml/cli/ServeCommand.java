@@ -1,12 +1,12 @@
 package io.jenkins.plugins.cd4ml.cli;
 
-import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
-import io.jenkins.plugins.cd4ml.image.LocalModelServer;
 import io.jenkins.plugins.cd4ml.docker.DockerClients;
-import java.util.Map;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.image.LocalImages;
+import io.jenkins.plugins.cd4ml.serve.LocalModelServer;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code cd4ml serve}: runs the model server on this machine until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the model locally: run its serving image in a container with host networking (by "
-                + "default the image built for the newest model), or with --no-container run the bundled server "
+                + "default the newest image built for the promoted model), or with --no-container run the bundled server "
                 + "with the system Python. Streams the server's log; Ctrl-C stops and removes the container.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the server was stopped with Ctrl-C (or exited cleanly)", "1:the server failed",
@@ -28,11 +28,11 @@ final class ServeCommand implements Callable<Integer>, HasCommonOptions {
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
             description = "With --no-container: the model (a model.tar.gz, a file: or s3:// URI, or a version). "
-                    + "Default: the newest model under train.output.")
+                    + "Default: the promoted model (LATEST under train.output).")
     String model;
 
     @Option(names = "--image", paramLabel = "IMAGE",
-            description = "The image to run. Default: the newest image built for the newest model.")
+            description = "The image to run. Default: the newest image built for the promoted model.")
     String image;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
@@ -63,21 +63,20 @@ final class ServeCommand implements Callable<Integer>, HasCommonOptions {
         }
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> env = System.getenv();
+        EngineContext context = common.context();
         LocalModelServer server;
         if (noContainer) {
-            server = LocalModelServer.inProcess(config, Optional.ofNullable(model));
+            server = LocalModelServer.inProcess(config, Optional.ofNullable(model), context);
         } else {
-            DockerClient docker = DockerClients.shared(env);
-            if (!DockerClients.isAvailable(docker)) {
-                throw Cd4mlException.badInput("no Docker daemon answers at " + DockerClients.host(env),
+            if (!DockerClients.isAvailable(context.clients().docker())) {
+                throw Cd4mlException.badInput("no Docker daemon answers at " + DockerClients.host(context.environment()),
                         "start Docker (or set DOCKER_HOST), or serve without it: --no-container");
             }
-            String chosen = image != null ? image : LocalModelServer.latestImage(config, docker, env);
-            server = LocalModelServer.inContainer(config, docker, chosen);
+            String chosen = image != null ? image : LocalImages.forPromotedModel(config, context);
+            server = LocalModelServer.inContainer(config, chosen, context);
         }
         try {
-            server.withPort(port).withEnvironment(env).withEvents(console).run();
+            server.withPort(port).run();
         } catch (OperationStoppedException e) {
             console.error("stopped " + e.getMessage().replaceFirst("^stopped: ", ""));
         }

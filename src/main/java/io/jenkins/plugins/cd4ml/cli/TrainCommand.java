@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code cd4ml train}: trains the model once and stores the packaged result. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train the model on its backend, streaming the script's output, and store model.tar.gz "
-                + "with its manifest under train.output.",
+        description = "Train the model on its backend, streaming the script's output, store model.tar.gz "
+                + "with its manifest under train.output, and promote it (make it the LATEST model that build-image "
+                + "and serve pick) unless --no-promote.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the model was trained and stored", "1:training failed or was stopped",
             "2:bad usage or configuration"})
@@ -24,6 +26,10 @@ final class TrainCommand implements Callable<Integer>, HasCommonOptions {
     @Mixin
     TrainingOptions training;
 
+    @Option(names = "--no-promote", description = "Store the model without promoting it: LATEST keeps naming the "
+            + "model promoted before (build-image and serve keep picking that one).")
+    boolean noPromote;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -33,7 +39,8 @@ final class TrainCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader(training).load();
         Console console = common.console();
-        TrainingResult result = training.apply(Trainer.forProject(config).withEvents(console)).call();
+        TrainingResult result = training.apply(Trainer.forProject(config, common.context()))
+                .promoting(!noPromote).call();
         console.result(result, summary(config, result));
         return 0;
     }
@@ -44,7 +51,8 @@ final class TrainCommand implements Callable<Integer>, HasCommonOptions {
                 result.durationSeconds()));
         s.append(String.format("  model version  %s%n", result.modelVersion()));
         s.append(String.format("  metrics        %s%n", metrics(result.metrics())));
-        s.append(String.format("  model          %s%n", result.modelUri()));
+        s.append(String.format("  model          %s%s%n", result.modelUri(), result.promoted() ? " (promoted: LATEST)"
+                : " (stored, not promoted)"));
         s.append(String.format("  log            %s%n", result.logLocation()));
         return s.toString();
     }

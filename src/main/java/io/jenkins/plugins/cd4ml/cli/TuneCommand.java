@@ -4,14 +4,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
-import io.jenkins.plugins.cd4ml.gate.Promotion;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.report.RunReport;
 import io.jenkins.plugins.cd4ml.run.MetricFormat;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
-import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.tune.Trial;
 import io.jenkins.plugins.cd4ml.tune.TrialStatus;
 import io.jenkins.plugins.cd4ml.tune.TuneResult;
@@ -21,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -55,22 +53,21 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
         }
         ProjectConfig config = common.loader(training).load();
         Console console = common.console();
-        Map<String, String> environment = System.getenv();
-        Supplier<S3Transfers> s3 = () -> new S3Transfers(S3Clients.create(environment,
-                config.train().sagemaker().region()));
-        TuneResult result = Tuner.forProject(config).withEvents(console).withTrainer(training::apply)
-                .withEnvironment(environment).call();
+        EngineContext context = common.context();
+        TuneResult result = Tuner.forProject(config, context).withTrainer(training::apply).call();
         GateResult gate = null;
         String promoted = null;
         if (result.succeeded()) {
-            if (config.qualityGate().isPresent()) {
-                gate = QualityGate.forProject(config).withChampions(StoredModels.of(config, s3).excluding(result.trials()
-                        .stream().map(Trial::modelVersion).filter(Objects::nonNull).toList()))
-                        .check(result.bestTraining().manifest());
-            }
-            if (gate == null || gate.passed()) {
-                Promotion.promote(config, result.bestTraining(), s3);
-                promoted = result.best().modelVersion();
+            try (ModelLocator models = ModelLocator.forProject(config, context)) {
+                if (config.qualityGate().isPresent()) {
+                    gate = QualityGate.forProject(config).withChampions(StoredModels.of(config, models::transfers)
+                            .excluding(result.trials().stream().map(Trial::modelVersion).filter(Objects::nonNull)
+                                    .toList())).check(result.bestTraining().manifest());
+                }
+                if (gate == null || gate.passed()) {
+                    models.promote(result.best().modelVersion());
+                    promoted = result.best().modelVersion();
+                }
             }
         }
         boolean ok = result.succeeded() && (gate == null || gate.passed());

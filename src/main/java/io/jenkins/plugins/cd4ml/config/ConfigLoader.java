@@ -26,7 +26,7 @@ public final class ConfigLoader {
 
     private final Path directory;
     private Path configFile;
-    private Map<String, String> environment = System.getenv();
+    private Map<String, String> environment = Map.of();
     private TrainConfig.Backend backendOverride;
     private String imageOverride;
 
@@ -46,7 +46,10 @@ public final class ConfigLoader {
         return this;
     }
 
-    /** The variables {@code ${VAR}} references expand to; the process environment by default. */
+    /**
+     * The variables {@code ${VAR}} references expand to: the operation's environment, which the
+     * front end hands in (none by default; the engine never reads the JVM's).
+     */
     public ConfigLoader withEnvironment(Map<String, String> environment) {
         this.environment = Map.copyOf(environment);
         return this;

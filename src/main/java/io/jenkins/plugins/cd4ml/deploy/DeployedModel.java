@@ -1,7 +1,7 @@
 package io.jenkins.plugins.cd4ml.deploy;
 
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,8 +30,8 @@ public final class DeployedModel {
             Map<String, String> processEnvironment) {
         DeployTarget target = DeployTarget.of(config, environment);
         if (target.target().equals("local")) {
-            return LocalDeployer.forProject(config).withEnvironment(environment)
-                    .withDocker(DockerClients.shared(processEnvironment)).deployedModelVersion();
+            return LocalDeployer.forProject(config, EngineContext.builder().environment(processEnvironment).build())
+                    .withEnvironment(environment).deployedModelVersion();
         }
         return Deployer.forProject(config).withEnvironment(environment).withProcessEnvironment(processEnvironment)
                 .deployedModelVersion();

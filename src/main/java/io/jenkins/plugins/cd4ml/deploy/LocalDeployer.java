@@ -11,9 +11,11 @@ import com.github.dockerjava.api.model.RestartPolicy;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
-import io.jenkins.plugins.cd4ml.image.LocalModelServer;
-import io.jenkins.plugins.cd4ml.image.ServingEnvironment;
+import io.jenkins.plugins.cd4ml.image.LocalImages;
+import io.jenkins.plugins.cd4ml.serve.LocalModelServer;
+import io.jenkins.plugins.cd4ml.serve.ServingEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -50,17 +52,21 @@ public final class LocalDeployer {
     private Optional<String> environment = Optional.empty();
     private Optional<String> image = Optional.empty();
     private Optional<String> model = Optional.empty();
+    private final EngineContext context;
+    private final EventSink events;
     private DockerClient docker;
-    private Map<String, String> processEnvironment = Map.of();
     private Duration readyTimeout = Duration.ofMinutes(3);
-    private EventSink events = EventSink.NONE;
 
-    private LocalDeployer(ProjectConfig config) {
+    private LocalDeployer(ProjectConfig config, EngineContext context) {
         this.config = config;
+        this.context = context;
+        this.events = context.events();
+        this.docker = context.clients().docker();
     }
 
-    public static LocalDeployer forProject(ProjectConfig config) {
-        return new LocalDeployer(config);
+    /** A local deployer with the operation's Docker daemon, environment ({@code CD4ML_PYTHON}) and events. */
+    public static LocalDeployer forProject(ProjectConfig config, EngineContext context) {
+        return new LocalDeployer(config, context);
     }
 
     public LocalDeployer withEnvironment(Optional<String> environment) {
@@ -68,37 +74,29 @@ public final class LocalDeployer {
         return this;
     }
 
-    /** The image to run; default: the newest image the daemon has of the newest model. */
+    /** The image to run; default: the newest image the daemon has of the promoted model. */
     public LocalDeployer withImage(Optional<String> image) {
         this.image = image;
         return this;
     }
 
-    /** Without Docker: the model to smoke-test (a version, URI or archive); default the newest. */
+    /** Without Docker: the model to smoke-test (a version, URI or archive); default the promoted one. */
     public LocalDeployer withModel(Optional<String> model) {
         this.model = model;
         return this;
     }
 
-    /** The Docker daemon; {@code null} or one that does not answer means "smoke-test as a process". */
+    /**
+     * The Docker daemon instead of the context's; {@code null} or one that does not answer means
+     * "smoke-test as a process".
+     */
     public LocalDeployer withDocker(DockerClient docker) {
         this.docker = docker;
         return this;
     }
 
-    /** {@code CD4ML_PYTHON} for the process fallback. */
-    public LocalDeployer withProcessEnvironment(Map<String, String> environment) {
-        this.processEnvironment = Map.copyOf(environment);
-        return this;
-    }
-
     public LocalDeployer withReadyTimeout(Duration timeout) {
         this.readyTimeout = timeout;
-        return this;
-    }
-
-    public LocalDeployer withEvents(EventSink events) {
-        this.events = events;
         return this;
     }
 
@@ -148,7 +146,7 @@ public final class LocalDeployer {
     }
 
     private DeployResult inContainer(DeployTarget target) {
-        String chosen = image.orElseGet(() -> LocalModelServer.latestImage(config, docker, processEnvironment));
+        String chosen = image.orElseGet(() -> LocalImages.forPromotedModel(config, context, docker));
         String modelVersion;
         try {
             Map<String, String> labels = docker.inspectImageCmd(chosen).exec().getConfig().getLabels();
@@ -215,8 +213,7 @@ public final class LocalDeployer {
         AtomicReference<Throwable> outcome = new AtomicReference<>();
         Thread server = new Thread(() -> {
             try {
-                LocalModelServer.inProcess(config, model).withPort(port).withEnvironment(processEnvironment)
-                        .withEvents(events).run();
+                LocalModelServer.inProcess(config, model, context).withPort(port).run();
             } catch (Throwable t) {
                 outcome.set(t);
             }

@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.deploy;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.image.ImageResult;
@@ -35,8 +36,8 @@ public final class RunDeployment {
             String modelUri, Map<String, String> processEnvironment, EventSink events) {
         DeployTarget target = DeployTarget.of(config, environment);
         if (target.target().equals("local")) {
-            LocalDeployer local = LocalDeployer.forProject(config).withEnvironment(environment)
-                    .withProcessEnvironment(processEnvironment).withEvents(events);
+            LocalDeployer local = LocalDeployer.forProject(config, EngineContext.builder()
+                    .environment(processEnvironment).events(events).build()).withEnvironment(environment);
             if (image.isPresent()) {
                 return local.withImage(Optional.of(image.get().reference()))
                         .withDocker(DockerClients.shared(processEnvironment)).deploy();

@@ -110,7 +110,7 @@ public final class DockerClients {
             throw Cd4mlException.badInput("DOCKER_HOST '" + host + "' is not a Docker daemon address",
                     "use unix:///path/to/docker.sock or tcp://host:port, or unset DOCKER_HOST for " + DEFAULT_HOST);
         }
-        Path home = Path.of(environment.getOrDefault("HOME", System.getProperty("user.home")));
+        Path home = Path.of(environment.getOrDefault("HOME", "/"));
         String tlsVerify = environment.getOrDefault("DOCKER_TLS_VERIFY", "");
         return DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(host)

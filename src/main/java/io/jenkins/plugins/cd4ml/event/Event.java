@@ -1,14 +1,16 @@
 package io.jenkins.plugins.cd4ml.event;
 
 import io.jenkins.plugins.cd4ml.tune.Trial;
+import java.io.Serializable;
 import java.util.Map;
 
 /**
  * Something the engine reports while it works. Front ends render events: the CLI for a terminal,
- * the Jenkins layers into a build log. The engine itself never prints.
+ * the Jenkins layers into a build log. The engine itself never prints. Events are serializable
+ * records without {@code Optional} fields, so an agent can send them to the controller.
  */
-public sealed interface Event permits Event.StageStarted, Event.StageFinished, Event.LogLine, Event.Message,
-        Event.TrialStarted, Event.TrialFinished {
+public sealed interface Event extends Serializable permits Event.StageStarted, Event.StageFinished, Event.LogLine,
+        Event.Message, Event.TrialStarted, Event.TrialFinished {
 
     /** A stage of the main job (validate, train, tune, gate, image, deploy) started. */
     record StageStarted(String stage, String description) implements Event {

@@ -13,8 +13,10 @@ public enum StageStatus {
     SKIPPED,
     /** The configuration asks for it but this version of cd4ml cannot do it yet. */
     NOT_AVAILABLE,
-    /** An earlier stage failed, so it did not run. */
-    NOT_RUN;
+    /** An earlier stage failed or was stopped, so it did not run. */
+    NOT_RUN,
+    /** It was stopped on request (Ctrl-C, SIGTERM, a Jenkins abort) before it finished. */
+    STOPPED;
 
     /** The lowercase name used in JSON results, such as {@code not_available}. */
     @JsonValue

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * {@code cd4ml/dockerfiles/serving/}, copied out to a directory so a build (or {@code cd4ml serve
  * --no-container}) can use them wherever the jar runs.
  */
-final class BundledServingApp {
+public final class BundledServingApp {
 
     static final String RESOURCE_ROOT = "cd4ml/dockerfiles/serving/";
     /** What belongs in a build context; tests, caches and docs of the app do not. */
@@ -30,7 +30,7 @@ final class BundledServingApp {
     }
 
     /** Copies the Dockerfile, .dockerignore, requirements.txt and app/ into {@code target}. */
-    static void copyTo(Path target) throws IOException {
+    public static void copyTo(Path target) throws IOException {
         URL dockerfile = BundledServingApp.class.getClassLoader()
                 .getResource(RESOURCE_ROOT + ServingImageLayout.CONTEXT_DOCKERFILE);
         if (dockerfile == null) {

@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * RegistryCredentials credentials = RegistryCredentials.explicit("ci", password, "--registry-username")
- *         .orElse(RegistryCredentials.defaults(System.getenv()));
+ *         .orElse(RegistryCredentials.defaults(registry, context.environment()));
  * }</pre>
  *
  * <p>{@link #defaults} is {@code CD4ML_REGISTRY_USERNAME}/{@code CD4ML_REGISTRY_PASSWORD}, then the
@@ -112,7 +112,11 @@ public final class RegistryCredentials {
         if (dir != null && !dir.isBlank()) {
             return Path.of(dir, "config.json");
         }
-        return Path.of(System.getProperty("user.home"), ".docker", "config.json");
+        String home = environment.get("HOME");
+        if (home == null || home.isBlank()) {
+            return Path.of(".docker", "config.json"); // no home in this operation's environment: no Docker config
+        }
+        return Path.of(home.strip(), ".docker", "config.json");
     }
 
     private static Optional<RegistryCredential> fromDockerConfig(Path file, String registry,

@@ -1,13 +1,16 @@
 package io.jenkins.plugins.cd4ml.image;
 
-import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Git;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.ServeConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.GitInfoReader;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,10 +28,9 @@ import java.util.Optional;
  * Builds the serving image of a trained model: the bundled model server with the model baked in.
  *
  * <pre>{@code
- * ImageResult image = ServingImage.forModel(config, "s3://models/iris/3f2a9c1b7d4e/model.tar.gz")
+ * ImageResult image = ServingImage.forModel(config, "s3://models/iris/3f2a9c1b7d4e/model.tar.gz", context)
  *         .withTag("{git_short_sha}")
  *         .withPush(true)
- *         .withEvents(sink)
  *         .build();
  * }</pre>
  *
@@ -52,13 +54,17 @@ public final class ServingImage {
     private RegistryCredentials credentials;
     private String pipIndexUrl;
     private boolean noCache;
-    private Map<String, String> environment = System.getenv();
-    private EventSink events = EventSink.NONE;
+    private final EngineContext context;
+    private final Map<String, String> environment;
+    private final EventSink events;
     private Clock clock = Clock.systemUTC();
 
-    private ServingImage(ProjectConfig config, Optional<String> model) {
+    private ServingImage(ProjectConfig config, Optional<String> model, EngineContext context) {
         this.config = config;
         this.model = model;
+        this.context = context;
+        this.environment = context.environment();
+        this.events = context.events();
     }
 
     /**
@@ -67,13 +73,16 @@ public final class ServingImage {
      * @param model a {@code model.tar.gz} path or its version directory, a {@code file:} or
      *     {@code s3://} URI, or a model version stored under {@code train.output}
      */
-    public static ServingImage forModel(ProjectConfig config, String model) {
-        return new ServingImage(config, Optional.of(model));
+    public static ServingImage forModel(ProjectConfig config, String model, EngineContext context) {
+        return new ServingImage(config, Optional.of(model), context);
     }
 
-    /** The image for the newest model under {@code train.output} (the one {@code LATEST} names). */
-    public static ServingImage forLatestModel(ProjectConfig config) {
-        return new ServingImage(config, Optional.empty());
+    /**
+     * The image for the promoted model under {@code train.output} (the one {@code LATEST} names);
+     * a model that was stored but not promoted is never picked.
+     */
+    public static ServingImage forPromotedModel(ProjectConfig config, EngineContext context) {
+        return new ServingImage(config, Optional.empty(), context);
     }
 
     /** Pushes to (and names the image in) this repository instead of {@code serve.image.repository}. */
@@ -112,6 +121,11 @@ public final class ServingImage {
         return this;
     }
 
+    /** True if {@link #build()} will push the image to its registry (asked to, and not to a tarball). */
+    public boolean pushes() {
+        return push && tarball == null;
+    }
+
     /** Writes the image to this {@code docker load}-able tarball instead of a daemon or registry. */
     public ServingImage withTarball(Path tarball) {
         this.tarball = tarball;
@@ -136,18 +150,6 @@ public final class ServingImage {
         return this;
     }
 
-    /** The environment ({@code BUILD_NUMBER}, {@code DOCKER_HOST}, credentials); the process's by default. */
-    public ServingImage withEnvironment(Map<String, String> environment) {
-        this.environment = Map.copyOf(environment);
-        return this;
-    }
-
-    /** Where build output and push progress go. */
-    public ServingImage withEvents(EventSink events) {
-        this.events = events;
-        return this;
-    }
-
     /** The clock for {@code {date}} and the creation time. */
     public ServingImage withClock(Clock clock) {
         this.clock = clock;
@@ -161,24 +163,37 @@ public final class ServingImage {
      * @throws Cd4mlException naming each placeholder that cannot be filled and what to do
      */
     public void checkTag() {
-        TagTemplate.checkFillable(tagTemplate(), tagValues(Optional.empty()));
+        try {
+            TagTemplate.checkFillable(tagTemplate(), tagValues(Optional.empty()));
+        } catch (Cd4mlException e) {
+            throw e.adviseWith(context.advice());
+        }
     }
 
     /**
      * Builds the image (and pushes it or writes the tarball, as asked).
      *
      * @throws Cd4mlException saying what failed and what to do
-     * @throws OperationStoppedException if interrupted; what was started has been stopped
+     * @throws OperationStoppedException if the context's token was cancelled; what was started has been stopped
      */
     public ImageResult build() {
+        try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+            context.cancel().throwIfCancelled("the image build of " + config.name() + ", before it started");
+            return buildImage();
+        } catch (Cd4mlException e) {
+            throw e.adviseWith(context.advice());
+        }
+    }
+
+    private ImageResult buildImage() {
         Instant started = clock.instant();
         String repo = repository();
         Path scratch = null;
-        try {
+        try (ModelLocator models = ModelLocator.forProject(config, context)) {
             scratch = Files.createTempDirectory("cd4ml-image-");
-            Path archive = new ModelSource(config, environment).resolve(model, scratch);
-            Path context = Files.createDirectories(scratch.resolve("context"));
-            BuildContext.Contents contents = BuildContext.assemble(context, archive, config, events);
+            Path archive = models.resolve(model, scratch);
+            Path contextDir = Files.createDirectories(scratch.resolve("context"));
+            BuildContext.Contents contents = BuildContext.assemble(contextDir, archive, config, events);
             ModelManifest manifest = contents.manifest();
             if (!manifest.project().equals(config.name())) {
                 events.warn("the model was trained for project " + manifest.project() + ", not " + config.name());
@@ -198,11 +213,11 @@ public final class ServingImage {
             pushCredential.ifPresent(c -> secrets.add(c.password()));
             baseCredential.ifPresent(c -> secrets.add(c.password()));
             SecretRedactor redactor = SecretRedactor.of(secrets, environment);
-            ImageBuildRequest request = new ImageBuildRequest(reference, context, base, labels, created,
+            ImageBuildRequest request = new ImageBuildRequest(reference, contextDir, base, labels, created,
                     push && tarball == null, Optional.ofNullable(tarball).map(Path::toAbsolutePath), pushCredential,
                     baseCredential, pipIndex(), contents.projectRequirements(), noCache);
             ServingImageBuilder chosen = builder != null ? builder
-                    : ServingImageBuilders.create(builderName(), environment, events);
+                    : ServingImageBuilders.create(builderName(), context);
             EventSink sink = redactor.redacting(events);
             sink.info("building " + reference + " with " + chosen.name() + " from " + base + " (model "
                     + manifest.version() + ")");
@@ -219,7 +234,7 @@ public final class ServingImage {
                     Duration.between(started, clock.instant()).toMillis() / 1000.0);
         } catch (IOException e) {
             throw Cd4mlException.workFailed("could not prepare the image build: " + e.getMessage(),
-                    "check free space and permissions in " + System.getProperty("java.io.tmpdir"), e);
+                    "check free space and permissions in the temporary directory (java.io.tmpdir)", e);
         } finally {
             TemporaryDirectory.deleteQuietly(scratch);
         }
@@ -231,8 +246,8 @@ public final class ServingImage {
         }
         return config.serve().map(s -> s.image().repository()).orElseThrow(() -> Cd4mlException.badInput(
                 "no image repository: " + config.file().getFileName() + " has no serve section",
-                "add serve: {image: {repository: registry.example.com/team/" + config.name() + "}} or pass "
-                        + "--repository"));
+                "add serve: {image: {repository: registry.example.com/team/" + config.name() + "}} or set "
+                        + context.advice().option("repository")));
     }
 
     private String tagTemplate() {

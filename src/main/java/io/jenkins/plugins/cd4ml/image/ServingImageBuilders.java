@@ -2,15 +2,16 @@ package io.jenkins.plugins.cd4ml.image;
 
 import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibDockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibServingImageBuilder;
 import java.util.List;
 import java.util.Map;
 
-/** Creates the image builder a project asks for ({@code serve.image.builder}) with production clients. */
+/** Creates the image builder a project asks for ({@code serve.image.builder}) with the operation's clients. */
 public final class ServingImageBuilders {
 
     /** The builder names. */
@@ -25,14 +26,16 @@ public final class ServingImageBuilders {
      *
      * @throws Cd4mlException for an unknown name, or docker without a daemon
      */
-    public static ServingImageBuilder create(String name, Map<String, String> environment, EventSink events) {
+    public static ServingImageBuilder create(String name, EngineContext context) {
+        Map<String, String> environment = context.environment();
+        EventSink events = context.events();
         switch (name) {
             case "docker" -> {
-                DockerClient docker = DockerClients.shared(environment);
+                DockerClient docker = context.clients().docker();
                 if (!DockerClients.isAvailable(docker)) {
                     throw Cd4mlException.badInput("the docker image builder needs a Docker daemon, but none answers "
                             + "at " + DockerClients.host(environment), "start Docker (or set DOCKER_HOST), "
-                            + "or build without a daemon: --builder jib");
+                            + "or build without a daemon: " + context.advice().option("builder", "jib"));
                 }
                 return new DockerServingImageBuilder(docker);
             }
@@ -40,7 +43,7 @@ public final class ServingImageBuilders {
                 return jib(environment);
             }
             case "auto" -> {
-                DockerClient docker = DockerClients.shared(environment);
+                DockerClient docker = context.clients().docker();
                 if (DockerClients.isAvailable(docker)) {
                     return new DockerServingImageBuilder(docker);
                 }

@@ -24,6 +24,9 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
  */
 public final class ModelArchive {
 
+    /** The file name of a packaged model. */
+    public static final String FILE_NAME = "model.tar.gz";
+
     private ModelArchive() {
     }
 

@@ -8,24 +8,25 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.cli.EmbeddedCli;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ConfigProblem;
+import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
-import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.deploy.DeployResult;
 import io.jenkins.plugins.cd4ml.deploy.Deployer;
 import io.jenkins.plugins.cd4ml.deploy.HistoryResult;
 import io.jenkins.plugins.cd4ml.deploy.ImageReference;
 import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
-import io.jenkins.plugins.cd4ml.gate.StoredModels;
-import io.jenkins.plugins.cd4ml.model.ModelManifest;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
-import io.jenkins.plugins.cd4ml.storage.S3Transfers;
+import io.jenkins.plugins.cd4ml.engine.Advice;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.run.MainJob;
 import io.jenkins.plugins.cd4ml.run.RunResult;
+import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -50,6 +51,7 @@ import java.util.function.Consumer;
  *         .withOptions(Map.of("backend", "docker", "hyperparameters", Map.of("max_depth", 6)))
  *         .withEnvironment(buildEnvironment)
  *         .withOutput(buildLog::println)
+ *         .withCancel(token)                 // cancelled by the step's stop()
  *         .call();
  * }</pre>
  *
@@ -62,7 +64,9 @@ import java.util.function.Consumer;
  * <p>{@link #call()} never throws for a failure the engine reports on purpose: a bad option, an
  * invalid {@code config.yaml}, failed work and a stop all come back as an {@link OperationOutcome}
  * carrying the CLI's {@code --json} document and exit code, so a front end needs no engine types
- * to report them. Only bugs escape as exceptions.
+ * to report them. Only bugs escape as exceptions. The operation runs in its own
+ * {@link EngineContext}: this environment, these events, this cancel token, and advice in a
+ * Jenkinsfile's words ({@link #PIPELINE_ADVICE}).
  */
 public final class EngineOperation {
 
@@ -73,6 +77,11 @@ public final class EngineOperation {
     private Map<String, String> environment = Map.of();
     private Consumer<String> output = line -> { };
     private EventSink events = EventSink.NONE;
+    private CancelToken cancel = new CancelToken();
+    private Advice advice = PIPELINE_ADVICE;
+
+    /** Advice in a Jenkinsfile's words: options as step parameters ({@code baseImage:}), operations by step name. */
+    public static final Advice PIPELINE_ADVICE = new PipelineAdvice();
 
     private EngineOperation(String name) {
         this.name = name;
@@ -118,6 +127,22 @@ public final class EngineOperation {
         return this;
     }
 
+    /** The token that stops the operation (a Jenkins step's {@code stop()} cancels it). */
+    public EngineOperation withCancel(CancelToken cancel) {
+        this.cancel = cancel;
+        return this;
+    }
+
+    /** How errors spell options; {@link #PIPELINE_ADVICE} by default. */
+    public EngineOperation withAdvice(Advice advice) {
+        this.advice = advice;
+        return this;
+    }
+
+    private EngineContext context() {
+        return EngineContext.builder().environment(environment).events(events).cancel(cancel).advice(advice).build();
+    }
+
     /**
      * {@code options} as plain Java data that can be saved and sent between machines: Groovy
      * strings become text, maps {@link LinkedHashMap}s, collections and arrays {@link ArrayList}s.
@@ -142,16 +167,23 @@ public final class EngineOperation {
             if (result instanceof DeployResult deployed && !deployed.succeeded()) {
                 return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document, deployed.error());
             }
+            if (result instanceof RunResult run && run.stopped()) {
+                return new OperationOutcome(operationName, OperationOutcome.STOPPED, 1, document,
+                        run.error().orElse("stopped"));
+            }
             if (result instanceof RunResult run && !run.succeeded()) {
                 return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document,
                         run.error().orElse("a stage failed"));
             }
             return new OperationOutcome(operationName, OperationOutcome.SUCCEEDED, 0, document, null);
         } catch (OperationStoppedException e) {
+            e.adviseWith(advice);
             return failure(operationName, OperationOutcome.STOPPED, 1, e, List.of());
         } catch (InvalidConfigException e) {
+            e.adviseWith(advice);
             return failure(operationName, OperationOutcome.FAILED, 2, e, e.problems());
         } catch (Cd4mlException e) {
+            e.adviseWith(advice);
             return failure(operationName, OperationOutcome.FAILED, e.isUserError() ? 2 : 1, e, List.of());
         }
     }
@@ -197,9 +229,8 @@ public final class EngineOperation {
         ProjectConfig config = plainLoader().load();
         Deployer deployer = deployer(config, values);
         if (deployer.target().target().equals("local")) {
-            return LocalDeployer.forProject(config).withEnvironment(values.text("environment"))
-                    .withImage(values.text("image")).withDocker(DockerClients.shared(environment))
-                    .withProcessEnvironment(environment).withEvents(events).deploy();
+            return LocalDeployer.forProject(config, context()).withEnvironment(values.text("environment"))
+                    .withImage(values.text("image")).deploy();
         }
         values.text("image").ifPresent(i -> deployer.withImage(ImageReference.parse(i),
                 values.text("modelVersion").orElse("")));
@@ -216,7 +247,8 @@ public final class EngineOperation {
                         + "2026-11-29T10:15:00Z");
             }
         });
-        StoredModels store = StoredModels.of(config, () -> new S3Transfers(S3Clients.create(environment,
+        EngineContext context = context();
+        StoredModels store = StoredModels.of(config, () -> new S3Transfers(context.clients().s3(
                 config.train().sagemaker().region())));
         java.util.function.Function<String, Map<String, Double>> metrics = v -> {
             try {
@@ -226,7 +258,7 @@ public final class EngineOperation {
             }
         };
         Deployer deployer = deployer(config, values);
-        return deployer.target().target().equals("local") ? LocalDeployer.forProject(config)
+        return deployer.target().target().equals("local") ? LocalDeployer.forProject(config, context)
                 .withEnvironment(values.text("environment")).history(at, metrics) : deployer.history(at, metrics);
     }
 
@@ -258,18 +290,19 @@ public final class EngineOperation {
     }
 
     private Trainer trainer(ProjectConfig config, OptionValues values) {
-        Trainer trainer = Trainer.forProject(config).withEnvironment(environment).withEvents(events)
-                .withHyperparameters(values.textMap("hyperparameters"));
+        Trainer trainer = Trainer.forProject(config, context()).withHyperparameters(values.textMap("hyperparameters"))
+                .promoting(values.flag("promote", true));
         values.text("attach").ifPresent(trainer::attachingTo);
         return trainer;
     }
 
     private Object buildImage(ProjectConfig config, OptionValues values) {
-        ServingImage image = values.text("model").map(m -> ServingImage.forModel(config, m))
-                .orElseGet(() -> ServingImage.forLatestModel(config));
+        EngineContext context = context();
+        ServingImage image = values.text("model").map(m -> ServingImage.forModel(config, m, context))
+                .orElseGet(() -> ServingImage.forPromotedModel(config, context));
         image.withNoCache(values.flag("noCache", false));
         values.text("tarball").ifPresent(t -> image.withTarball(project.resolve(t)));
-        return image(image, values).withEvents(events).build();
+        return image(image, values).build();
     }
 
     private ServingImage image(ServingImage image, OptionValues values) {
@@ -278,14 +311,14 @@ public final class EngineOperation {
         values.text("builder").ifPresent(image::withBuilder);
         values.text("baseImage").ifPresent(image::withBaseImage);
         values.text("pipIndexUrl").ifPresent(image::withPipIndexUrl);
-        return image.withPush(values.flag("push", false)).withEnvironment(environment);
+        return image.withPush(values.flag("push", false));
     }
 
     private RunResult mainJob(ProjectConfig config, OptionValues values) {
         boolean push = values.flag("push", false);
-        return MainJob.forProject(config).withEvents(events)
+        return MainJob.forProject(config, context())
                 .withTrainer(t -> {
-                    Trainer trainer = t.withEnvironment(environment).withHyperparameters(values.textMap("hyperparameters"));
+                    Trainer trainer = t.withHyperparameters(values.textMap("hyperparameters"));
                     values.text("attach").ifPresent(trainer::attachingTo);
                     return trainer;
                 })

@@ -19,7 +19,7 @@ public enum Operation {
     /** {@code cd4ml validate}. */
     VALIDATE("validate", "validate", Set.of()),
     /** {@code cd4ml train}. */
-    TRAIN("train", "train", Options.TRAINING),
+    TRAIN("train", "train", union(Options.TRAINING, Set.of("promote"))),
     /** {@code cd4ml build-image}. */
     BUILD_IMAGE("buildImage", "build-image", union(Options.IMAGE, Set.of("model", "tarball", "noCache"))),
     /** {@code cd4ml run}: the whole job. */

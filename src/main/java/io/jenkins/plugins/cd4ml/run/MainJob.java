@@ -3,159 +3,237 @@ package io.jenkins.plugins.cd4ml.run;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.event.StageStatus;
-import io.jenkins.plugins.cd4ml.image.ImageResult;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import io.jenkins.plugins.cd4ml.train.Trainer;
-import io.jenkins.plugins.cd4ml.train.TrainingResult;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 /**
- * The whole flow for one commit: validate → train → tune → gate → image → deploy.
+ * The whole flow for one commit, as an ordered list of {@link Stage}s sharing one contract:
+ * validate → train → tune → gate → promote → image → deploy.
  *
- * <p>Stages this version cannot do yet are reported as {@link StageStatus#NOT_AVAILABLE} when the
- * configuration asks for them, never pretended. A failed stage stops the job; the result still
- * lists every stage so front ends can show where it stopped.
+ * <pre>{@code
+ * RunResult result = MainJob.forProject(config, context)
+ *         .requesting("image")
+ *         .withImage(image -> image.withPush(true))
+ *         .call();
+ * }</pre>
+ *
+ * <p>Every stage is reported, in order, whatever happens: skipped when not configured or not
+ * requested; not available when configured but this version cannot run it (never faked); failed,
+ * after which the rest are not run; stopped when the context's token is cancelled. A stage that is
+ * requested but cannot run fails the run before any stage starts, and so does asking to ship
+ * (push, deploy) a model that a configured gate cannot check: only a model that passed every
+ * configured gate is promoted or shipped.
  */
 public final class MainJob {
 
-    /** The stages, in order. */
-    public static final List<String> STAGES = List.of("validate", "train", "tune", "gate", "image", "deploy");
-
     private final ProjectConfig config;
-    private EventSink events = EventSink.NONE;
+    private final EngineContext context;
+    private final Set<String> requested = new HashSet<>();
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
     private UnaryOperator<ServingImage> imageSetup = UnaryOperator.identity();
-    private boolean buildImage;
+    private List<Stage> stages;
 
-    private MainJob(ProjectConfig config) {
+    private MainJob(ProjectConfig config, EngineContext context) {
         this.config = config;
+        this.context = context;
     }
 
-    /** The main job for a validated project (validation itself is the caller's first stage). */
-    public static MainJob forProject(ProjectConfig config) {
-        return new MainJob(config);
+    /** The main job for a validated project (validation itself is the front end's work, reported as the first stage). */
+    public static MainJob forProject(ProjectConfig config, EngineContext context) {
+        return new MainJob(config, context);
     }
 
-    public MainJob withEvents(EventSink events) {
-        this.events = events;
+    /** The stages of the job, in order. */
+    public List<Stage> stages() {
+        if (stages == null) {
+            stages = List.of(
+                    new ValidateStage(),
+                    new TrainStage(trainerSetup),
+                    new NotAvailableStage("tune", c -> c.tune().isPresent(), "tune", false),
+                    new NotAvailableStage("gate", c -> c.qualityGate().isPresent(), "quality_gate", true),
+                    new PromoteStage(),
+                    new ImageStage(imageSetup),
+                    new NotAvailableStage("deploy", c -> c.deploy().isPresent(), "deploy", false));
+        }
+        return stages;
+    }
+
+    /** Runs these stages instead of the standard ones. */
+    public MainJob withStages(List<Stage> stages) {
+        this.stages = List.copyOf(stages);
+        return this;
+    }
+
+    /**
+     * Requests stages that run only when asked: {@code image} (building needs a Docker daemon or a
+     * registry, which a quick local run should not require), and stages this version cannot run
+     * (requesting one of those fails the run).
+     */
+    public MainJob requesting(String... stageNames) {
+        requested.addAll(List.of(stageNames));
+        return this;
+    }
+
+    /** Requests the image stage, or not; the same as {@code requesting("image")}. */
+    public MainJob withImageBuild(boolean build) {
+        if (build) {
+            requested.add("image");
+        } else {
+            requested.remove("image");
+        }
         return this;
     }
 
     /** Adjusts the trainer before it runs (backend, hyperparameter overrides). */
     public MainJob withTrainer(UnaryOperator<Trainer> setup) {
         this.trainerSetup = setup;
-        return this;
-    }
-
-    /**
-     * Builds the serving image after training (off by default: building needs a Docker daemon or a
-     * registry with the base image, which a quick local run should not require).
-     */
-    public MainJob withImageBuild(boolean build) {
-        this.buildImage = build;
+        this.stages = null;
         return this;
     }
 
     /** Adjusts the serving image build before it runs (builder, tag, push, credentials). */
     public MainJob withImage(UnaryOperator<ServingImage> setup) {
         this.imageSetup = setup;
+        this.stages = null;
         return this;
     }
 
     /**
      * Runs every stage.
      *
-     * @throws OperationStoppedException if interrupted; what was started has been stopped
+     * @return the result; {@code stopped} if the context's token was cancelled (what was started
+     *     has been stopped)
+     * @throws Cd4mlException for mistakes in the configuration or invocation that a stage found
      */
     public RunResult call() {
-        List<StageResult> stages = new ArrayList<>();
-        finish(stages, "validate", StageStatus.SUCCEEDED, config.file().getFileName() + " and "
-                + config.features().file().getFileName() + " are valid");
-
-        if (config.serve().isPresent() && buildImage) {
-            imageSetup.apply(ServingImage.forLatestModel(config)).checkTag(); // fail before training, not after
-        }
-        events.accept(new Event.StageStarted("train", "training on " + config.train().backend().configName()));
-        TrainingResult training;
-        try {
-            training = trainerSetup.apply(Trainer.forProject(config).withEvents(events)).call();
-        } catch (OperationStoppedException e) {
-            events.accept(new Event.StageFinished("train", StageStatus.FAILED, e.getMessage()));
-            throw e;
-        } catch (Cd4mlException e) {
-            if (e.isUserError()) {
-                throw e;
+        List<Stage> all = stages();
+        RunState state = new RunState(config, context, requested, all);
+        EventSink events = context.events();
+        Set<String> names = new HashSet<>();
+        for (Stage stage : all) {
+            if (!names.add(stage.name())) {
+                throw new IllegalArgumentException("two stages are named " + stage.name());
             }
-            finish(stages, "train", StageStatus.FAILED, e.getMessage());
-            for (String stage : STAGES.subList(STAGES.indexOf("train") + 1, STAGES.size())) {
-                stages.add(new StageResult(stage, StageStatus.NOT_RUN, "train failed"));
-            }
-            return new RunResult(config.name(), "failed", stages, Optional.empty(), Optional.empty(),
-                    Optional.of(e.getMessage() + e.suggestion().map(s -> "; " + s).orElse("")));
         }
-        finish(stages, "train", StageStatus.SUCCEEDED, "model " + training.modelVersion() + metricsText(training)
-                + String.format(" in %.1f s", training.durationSeconds()));
+        try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+            Optional<StageResult> refused = checkBeforeStart(all, state);
+            if (refused.isPresent()) {
+                return refuse(all, state, refused.get());
+            }
+            for (int i = 0; i < all.size(); i++) {
+                Stage stage = all.get(i);
+                Optional<StageResult> skipped = skipped(stage, state);
+                if (skipped.isPresent()) {
+                    finish(state, skipped.get());
+                    continue;
+                }
+                if (stage.ships(state) && !state.gatesNotPassed().isEmpty()) {
+                    String why = "not shipping model " + state.model().map(CandidateModel::version).orElse("?")
+                            + ": the configured " + String.join(" and ", state.gatesNotPassed())
+                            + " stage did not pass it";
+                    return end(all, state, i, new StageResult(stage.name(), StageStatus.FAILED, why),
+                            RunResult.FAILED, why);
+                }
+                events.accept(new Event.StageStarted(stage.name(), stage.description(state)));
+                try {
+                    context.cancel().throwIfCancelled("the " + stage.name() + " stage, before it started");
+                    String summary = stage.run(state, context);
+                    finish(state, new StageResult(stage.name(), StageStatus.SUCCEEDED, summary));
+                } catch (OperationStoppedException e) {
+                    e.adviseWith(context.advice());
+                    return end(all, state, i, new StageResult(stage.name(), StageStatus.STOPPED, e.getMessage()),
+                            RunResult.STOPPED, e.getMessage());
+                } catch (Cd4mlException e) {
+                    e.adviseWith(context.advice());
+                    if (e.isUserError()) {
+                        events.accept(new Event.StageFinished(stage.name(), StageStatus.FAILED, e.getMessage()));
+                        throw e;
+                    }
+                    return end(all, state, i, new StageResult(stage.name(), StageStatus.FAILED, e.getMessage()),
+                            RunResult.FAILED, e.getMessage() + e.suggestion().map(s -> "; " + s).orElse(""));
+                }
+            }
+        }
+        return new RunResult(config.name(), RunResult.SUCCEEDED, state.results(), state.outputs(), null);
+    }
 
-        notAvailable(stages, "tune", config.tune().isPresent(), "no tune section");
-        notAvailable(stages, "gate", config.qualityGate().isPresent(), "no quality_gate section");
-        Optional<ImageResult> image = Optional.empty();
-        if (config.serve().isEmpty()) {
-            finish(stages, "image", StageStatus.SKIPPED, "no serve section");
-        } else if (!buildImage) {
-            finish(stages, "image", StageStatus.SKIPPED, "not requested (build it with --build-image or --push, "
-                    + "or later with cd4ml build-image)");
-        } else {
-            events.accept(new Event.StageStarted("image", "building the serving image of model "
-                    + training.modelVersion()));
+    /** Refuses the run up front when a requested stage cannot run or a requested shipment cannot pass a gate. */
+    private Optional<StageResult> checkBeforeStart(List<Stage> all, RunState state) {
+        List<String> uncheckableGates = all.stream().filter(Stage::gates).filter(s -> s.configured(config))
+                .filter(s -> !s.available()).map(Stage::name).toList();
+        for (Stage stage : all) {
+            if (!stage.configured(config)) {
+                continue;
+            }
+            if (!stage.available()) {
+                if (state.requested(stage.name())) {
+                    return Optional.of(new StageResult(stage.name(), StageStatus.FAILED, "configured and requested, "
+                            + "but this version of cd4ml cannot run the " + stage.name() + " stage yet"));
+                }
+                continue;
+            }
+            if (stage.ships(state) && !uncheckableGates.isEmpty()) {
+                return Optional.of(new StageResult(stage.name(), StageStatus.FAILED, "cannot ship the model: the "
+                        + String.join(" and ", uncheckableGates) + " stage is configured but this version of cd4ml "
+                        + "cannot run it, so no model passes it"));
+            }
             try {
-                image = Optional.of(imageSetup.apply(ServingImage.forModel(config, training.modelUri())
-                        .withEvents(events)).build());
-            } catch (OperationStoppedException e) {
-                events.accept(new Event.StageFinished("image", StageStatus.FAILED, e.getMessage()));
-                throw e;
+                stage.check(state, context);
             } catch (Cd4mlException e) {
-                finish(stages, "image", StageStatus.FAILED, e.getMessage());
-                stages.add(new StageResult("deploy", StageStatus.NOT_RUN, "image failed"));
-                return new RunResult(config.name(), "failed", stages, Optional.of(training), Optional.empty(),
-                        Optional.of(e.getMessage() + e.suggestion().map(s -> "; " + s).orElse("")));
+                e.adviseWith(context.advice());
+                if (e.isUserError()) {
+                    throw e;
+                }
+                return Optional.of(new StageResult(stage.name(), StageStatus.FAILED, e.getMessage()
+                        + e.suggestion().map(s -> "; " + s).orElse("")));
             }
-            ImageResult built = image.get();
-            finish(stages, "image", StageStatus.SUCCEEDED, built.reference() + " "
-                    + built.digest().map(d -> "pushed as " + d).orElse("(not pushed; image id "
-                            + built.imageId().substring(0, Math.min(19, built.imageId().length())) + ")")
-                    + " with " + built.builder());
         }
-        notAvailable(stages, "deploy", config.deploy().isPresent(), "no deploy section");
-        return new RunResult(config.name(), "succeeded", stages, Optional.of(training), image, Optional.empty());
+        return Optional.empty();
     }
 
-    private void notAvailable(List<StageResult> stages, String stage, boolean configured, String whySkipped) {
-        if (configured) {
-            finish(stages, stage, StageStatus.NOT_AVAILABLE, "configured, but this version of cd4ml cannot run the "
-                    + stage + " stage yet");
-        } else {
-            finish(stages, stage, StageStatus.SKIPPED, whySkipped);
+    private static Optional<StageResult> skipped(Stage stage, RunState state) {
+        ProjectConfig config = state.config();
+        if (!stage.configured(config)) {
+            return Optional.of(new StageResult(stage.name(), StageStatus.SKIPPED, stage.whyNotConfigured(config)));
         }
+        if (!stage.available()) {
+            return Optional.of(new StageResult(stage.name(), StageStatus.NOT_AVAILABLE, "configured, but this version "
+                    + "of cd4ml cannot run the " + stage.name() + " stage yet"));
+        }
+        return stage.skipReason(state).map(why -> new StageResult(stage.name(), StageStatus.SKIPPED, why));
     }
 
-    private void finish(List<StageResult> stages, String stage, StageStatus status, String summary) {
-        stages.add(new StageResult(stage, status, summary));
-        events.accept(new Event.StageFinished(stage, status, summary));
+    /** Nothing ran: {@code refused} says which stage cannot run and why. */
+    private RunResult refuse(List<Stage> all, RunState state, StageResult refused) {
+        for (Stage stage : all) {
+            finish(state, stage.name().equals(refused.name()) ? refused
+                    : new StageResult(stage.name(), StageStatus.NOT_RUN, "the " + refused.name() + " stage cannot run"));
+        }
+        return new RunResult(config.name(), RunResult.FAILED, state.results(), state.outputs(), refused.summary());
     }
 
-    private static String metricsText(TrainingResult training) {
-        if (training.metrics().isEmpty()) {
-            return "";
+    /** Records {@code last} for stage {@code index} and every later stage as not run. */
+    private RunResult end(List<Stage> all, RunState state, int index, StageResult last, String status, String error) {
+        finish(state, last);
+        String why = last.name() + (last.status() == StageStatus.STOPPED ? " was stopped" : " failed");
+        for (Stage stage : all.subList(index + 1, all.size())) {
+            finish(state, new StageResult(stage.name(), StageStatus.NOT_RUN, why));
         }
-        return ", " + training.metrics().entrySet().stream()
-                .map(e -> e.getKey() + "=" + MetricFormat.format(e.getValue()))
-                .collect(Collectors.joining(" "));
+        return new RunResult(config.name(), status, state.results(), state.outputs(), error);
+    }
+
+    private void finish(RunState state, StageResult result) {
+        state.finish(result);
+        context.events().accept(new Event.StageFinished(result.name(), result.status(), result.summary()));
     }
 }

@@ -4,21 +4,18 @@ import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * Creates S3 clients the way every part of cd4ml needs them: credentials from the AWS default
- * chain (environment, profile, web identity, instance role), and an endpoint override for
+ * How an operation's environment configures S3 (clients are made by
+ * {@link io.jenkins.plugins.cd4ml.engine.EnvironmentClients}): the endpoint override for
  * S3-compatible stores such as MinIO from {@code CD4ML_S3_ENDPOINT}, {@code AWS_ENDPOINT_URL_S3}
- * or {@code AWS_ENDPOINT_URL} (with path-style addressing, which those stores expect).
+ * or {@code AWS_ENDPOINT_URL} (used with path-style addressing, which those stores expect), and the
+ * region.
  */
 public final class S3Clients {
 
     /** Region used with an endpoint override when none is configured (S3-compatible stores ignore it). */
-    static final Region FALLBACK_REGION = Region.US_EAST_1;
+    public static final Region FALLBACK_REGION = Region.US_EAST_1;
 
     private S3Clients() {
     }
@@ -32,26 +29,6 @@ public final class S3Clients {
             }
         }
         return Optional.empty();
-    }
-
-    /** A client for the given region (or the default chain's), honouring the endpoint override. */
-    public static S3Client create(Map<String, String> environment, Optional<String> region) {
-        var builder = S3Client.builder();
-        Optional<URI> endpoint = endpoint(environment);
-        endpoint.ifPresent(uri -> builder.endpointOverride(uri).forcePathStyle(true));
-        builder.region(region(environment, region, endpoint.isPresent()));
-        return builder.build();
-    }
-
-    /** A presigner matching {@link #create}, for URLs handed to places without AWS credentials. */
-    public static S3Presigner presigner(Map<String, String> environment, Optional<String> region) {
-        var builder = S3Presigner.builder();
-        Optional<URI> endpoint = endpoint(environment);
-        endpoint.ifPresent(uri -> builder.endpointOverride(uri)
-                .serviceConfiguration(S3Configuration.builder()
-                        .pathStyleAccessEnabled(true).build()));
-        builder.region(region(environment, region, endpoint.isPresent()));
-        return builder.build();
     }
 
     /**
@@ -69,20 +46,5 @@ public final class S3Clients {
             }
         }
         return Optional.empty();
-    }
-
-    private static Region region(Map<String, String> environment, Optional<String> configured, boolean override) {
-        Optional<Region> named = namedRegion(configured, environment);
-        if (named.isPresent()) {
-            return named.get();
-        }
-        if (override) {
-            return FALLBACK_REGION;
-        }
-        try {
-            return new DefaultAwsRegionProviderChain().getRegion();
-        } catch (RuntimeException e) {
-            return FALLBACK_REGION;
-        }
     }
 }

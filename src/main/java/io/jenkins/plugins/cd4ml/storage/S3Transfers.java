@@ -78,6 +78,11 @@ public final class S3Transfers {
         return exact.isEmpty() ? underPrefix : exact;
     }
 
+    /** True if an object exists at exactly {@code location}. */
+    public boolean exists(S3Location location) {
+        return list(location).stream().anyMatch(o -> o.key().equals(location.key()));
+    }
+
     /** Uploads a file to exactly {@code to}. */
     public void upload(Path file, S3Location to) {
         call("upload " + file.getFileName() + " to " + to, () -> s3.putObject(

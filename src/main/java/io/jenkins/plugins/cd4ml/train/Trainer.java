@@ -5,17 +5,15 @@ import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
 import io.jenkins.plugins.cd4ml.model.GitInfoReader;
-import io.jenkins.plugins.cd4ml.model.LocalModelStore;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
-import io.jenkins.plugins.cd4ml.model.ModelStore;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
-import io.jenkins.plugins.cd4ml.storage.S3Location;
-import io.jenkins.plugins.cd4ml.storage.S3ModelStore;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -40,16 +38,18 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Trains a project's model on its backend and packages the result.
  *
  * <pre>{@code
- * TrainingResult result = Trainer.forProject(config)
+ * TrainingResult result = Trainer.forProject(config, context)
  *         .withHyperparameters(Map.of("max_depth", "6"))
- *         .withEvents(sink)
+ *         .promoting(true)
  *         .call();
  * }</pre>
  *
  * <p>Whatever the backend, the steps around it are the same: lay out the run directory, stage
  * the channels, run, read metrics from the log and {@code metrics.json}, give the model a
  * content-addressed version and a manifest, pack {@code model.tar.gz} and store it under
- * {@code train.output}.
+ * {@code train.output}. Storing does not promote: the model becomes the one {@code LATEST} names
+ * only with {@link #promoting(boolean)} (or a later {@link ModelLocator#promote}). Events go to
+ * the context's sink; cancelling the context's token stops the run on any backend.
  */
 public final class Trainer {
 
@@ -62,21 +62,28 @@ public final class Trainer {
     private final ProjectConfig config;
     private TrainingBackend backend;
     private final Map<String, String> hyperparameterOverrides = new LinkedHashMap<>();
-    private EventSink events = EventSink.NONE;
+    private final EngineContext context;
+    private final EventSink events;
     private final Clock clock = Clock.systemUTC();
-    private Map<String, String> environment = System.getenv();
     private S3Client s3Client;
+    private S3Client ownS3Client;
     private S3Transfers s3;
     private String attachTo;
     private String runId;
+    private boolean promote;
 
-    private Trainer(ProjectConfig config) {
+    private Trainer(ProjectConfig config, EngineContext context) {
         this.config = config;
+        this.context = context;
+        this.events = context.events();
     }
 
-    /** A trainer for a validated project, using the backend its configuration names. */
-    public static Trainer forProject(ProjectConfig config) {
-        return new Trainer(config);
+    /**
+     * A trainer for a validated project, using the backend its configuration names, with the
+     * environment, clients, event sink and cancel token of {@code context}.
+     */
+    public static Trainer forProject(ProjectConfig config, EngineContext context) {
+        return new Trainer(config, context);
     }
 
     /** Trains on this backend instead of the configured one. */
@@ -91,19 +98,16 @@ public final class Trainer {
         return this;
     }
 
-    /** Where progress and the script's output go. */
-    public Trainer withEvents(EventSink events) {
-        this.events = events;
+    /**
+     * Whether to promote the stored model (make it what {@code LATEST} names); off by default, so
+     * tuning trials and models a gate has yet to check are stored only.
+     */
+    public Trainer promoting(boolean promote) {
+        this.promote = promote;
         return this;
     }
 
-    /** The environment backends and {@code ${VAR}} use; the process environment by default. */
-    public Trainer withEnvironment(Map<String, String> environment) {
-        this.environment = Map.copyOf(environment);
-        return this;
-    }
-
-    /** Uses this S3 client for S3 channels and outputs instead of one from the AWS default chain. */
+    /** Uses this S3 client (the caller's) for S3 channels and outputs instead of the context's. */
     public Trainer withS3(S3Client client) {
         this.s3Client = client;
         return this;
@@ -133,8 +137,9 @@ public final class Trainer {
      */
     public Trainer attachingTo(String jobName) {
         if (!JOB_NAME.matcher(jobName).matches()) {
-            throw Cd4mlException.badInput("'" + jobName + "' is not a training job name",
-                    "give the name exactly as the backend shows it, e.g. iris-classifier-20250101-120000-1a2b");
+            throw Cd4mlException.badInput("'" + jobName + "' is not a training job name", "give "
+                    + context.advice().option("attach") + " the name exactly as the backend shows it, e.g. "
+                    + "iris-classifier-20250101-120000-1a2b");
         }
         this.attachTo = jobName;
         return this;
@@ -144,17 +149,29 @@ public final class Trainer {
      * Runs the training to completion.
      *
      * @throws TrainingFailedException if the script or backend failed
-     * @throws io.jenkins.plugins.cd4ml.OperationStoppedException if the thread was interrupted
+     * @throws io.jenkins.plugins.cd4ml.OperationStoppedException if the context's token was cancelled
+     *     (or the thread interrupted); what the backend started has been stopped
      */
     public TrainingResult call() {
-        if (backend != null) {
-            return train(backend);
-        }
-        TrainingBackend created = TrainingBackends.create(config.train().backend(), config, environment);
-        try {
-            return train(created);
+        try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+            context.cancel().throwIfCancelled("training of " + config.name() + ", before it started");
+            if (backend != null) {
+                return train(backend);
+            }
+            TrainingBackend created = TrainingBackends.create(config.train().backend(), config, context);
+            try {
+                return train(created);
+            } finally {
+                created.close(); // clients the factory opened for this run (a given backend is the caller's)
+            }
+        } catch (Cd4mlException e) {
+            throw e.adviseWith(context.advice());
         } finally {
-            created.close(); // clients the factory opened for this run (a given backend is the caller's)
+            if (ownS3Client != null) {
+                ownS3Client.close();
+                ownS3Client = null;
+                s3 = null;
+            }
         }
     }
 
@@ -220,8 +237,11 @@ public final class Trainer {
     /** S3 access, created on first use so projects without S3 never touch AWS configuration. */
     private synchronized S3Transfers s3() {
         if (s3 == null) {
-            S3Client client = s3Client != null ? s3Client : S3Clients.create(environment,
-                    config.train().sagemaker().region());
+            S3Client client = s3Client;
+            if (client == null) {
+                ownS3Client = context.clients().s3(config.train().sagemaker().region());
+                client = ownS3Client;
+            }
             s3 = new S3Transfers(client);
         }
         return s3;
@@ -262,18 +282,15 @@ public final class Trainer {
         Path archive = dir.root().resolve("model.tar.gz");
         ModelArchive.write(dir.modelDir(), manifest, archive);
         Json.mapper().writeValue(dir.root().resolve(ModelManifest.FILE_NAME).toFile(), manifest);
-        String uri = modelStore().store(archive, manifest);
+        ModelLocator models = ModelLocator.forProject(config, this::s3, context.advice());
+        String uri = models.store().store(archive, manifest);
         events.info("model " + manifest.version() + " stored at " + uri);
+        if (promote) {
+            models.promote(manifest.version());
+            events.info("model " + manifest.version() + " promoted: it is now the LATEST model of " + config.name());
+        }
         return new TrainingResult(runId, chosen.name(), run.jobId(), uri, manifest.version(), manifest, metrics,
                 Duration.between(started, clock.instant()).toMillis() / 1000.0, run.logLocation(),
-                dir.root().toString());
-    }
-
-    private ModelStore modelStore() {
-        String output = config.train().output();
-        if (output.startsWith("s3://")) {
-            return new S3ModelStore(s3(), S3Location.parse(output));
-        }
-        return new LocalModelStore(config.resolve(output));
+                dir.root().toString(), promote);
     }
 }

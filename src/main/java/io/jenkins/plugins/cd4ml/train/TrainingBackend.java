@@ -10,8 +10,10 @@ import io.jenkins.plugins.cd4ml.event.EventSink;
  * runs unchanged on all of them. A backend runs the job and leaves the model files in
  * {@link RunDirectory#modelDir()} and the output in {@link RunDirectory#outputDir()} (downloading
  * them if it trained remotely); packaging and storing the model is common work done by
- * {@link Trainer}. When the calling thread is interrupted, a backend stops what it started
- * (process, container, Job, training job) before throwing
+ * {@link Trainer}. A cancel of the operation's {@link io.jenkins.plugins.cd4ml.engine.CancelToken}
+ * reaches every backend the same way: {@link Trainer} binds the token to the thread running the
+ * backend, which is interrupted on cancel; the backend then stops what it started (process,
+ * container, Job, training job) before throwing
  * {@link io.jenkins.plugins.cd4ml.OperationStoppedException}.
  */
 public interface TrainingBackend extends AutoCloseable {

@@ -1,10 +1,12 @@
 package io.jenkins.plugins.cd4ml.train;
 
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import java.io.Serializable;
 import java.util.Map;
 
 /**
- * The outcome of a successful training run.
+ * The outcome of a successful training run. Serializable: it crosses the Jenkins
+ * controller/agent channel.
  *
  * @param runId the run's id (also the run directory's name)
  * @param backend the backend that trained
@@ -15,6 +17,7 @@ import java.util.Map;
  * @param durationSeconds wall-clock time of the whole run
  * @param logLocation where the full training log is kept
  * @param runDirectory the local run directory
+ * @param promoted whether the model was promoted (is what {@code LATEST} names) after storing
  */
 public record TrainingResult(
         String runId,
@@ -26,5 +29,6 @@ public record TrainingResult(
         Map<String, Double> metrics,
         double durationSeconds,
         String logLocation,
-        String runDirectory) {
+        String runDirectory,
+        boolean promoted) implements Serializable {
 }

@@ -5,6 +5,8 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.config.TuneConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.train.Trainer;
@@ -35,17 +37,18 @@ import java.util.regex.Pattern;
  * configured backend, at most {@code tune.parallel_trials} at once, and picks the best.
  *
  * <pre>{@code
- * TuneResult result = Tuner.forProject(config)
+ * TuneResult result = Tuner.forProject(config, context)
  *         .withTrainer(trainer -> trainer.withBackend(backend))
- *         .withEvents(sink)
  *         .call();
  * }</pre>
  *
  * <p>The objective's intermediate values (each match of its {@code train.metrics} regex in the
  * log) go to the search as they appear; a trial the search prunes is stopped on its backend like
  * an aborted run. A failed trial is recorded and the search goes on, until more than
- * {@code tune.max_failed_trials} (default half of {@code max_trials}) have failed. Interrupting
- * the calling thread stops every running trial before {@link OperationStoppedException} is thrown.
+ * {@code tune.max_failed_trials} (default half of {@code max_trials}) have failed. Cancelling the
+ * context's token (or interrupting the calling thread) stops every running trial before
+ * {@link OperationStoppedException} is thrown. Trials are stored, never promoted: promotion is the
+ * caller's, after the gate.
  */
 public final class Tuner {
 
@@ -56,14 +59,18 @@ public final class Tuner {
     private final ProjectConfig config;
     private final TuneConfig tune;
     private final Clock clock = Clock.systemUTC();
-    private EventSink events = EventSink.NONE;
+    private final EngineContext context;
+    private final EventSink events;
+    private final Map<String, String> environment;
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
-    private Map<String, String> environment = System.getenv();
     private Search search;
 
-    private Tuner(ProjectConfig config, TuneConfig tune) {
+    private Tuner(ProjectConfig config, TuneConfig tune, EngineContext context) {
         this.config = config;
         this.tune = tune;
+        this.context = context;
+        this.events = context.events();
+        this.environment = context.environment();
     }
 
     /**
@@ -71,29 +78,17 @@ public final class Tuner {
      *
      * @throws Cd4mlException if the project has no {@code tune} section
      */
-    public static Tuner forProject(ProjectConfig config) {
+    public static Tuner forProject(ProjectConfig config, EngineContext context) {
         TuneConfig tune = config.tune().orElseThrow(() -> Cd4mlException.badInput(config.file().getFileName()
                 + " has no tune section, so there is nothing to search", "add a tune section, e.g. tune: {objective: "
                 + "{metric: accuracy, goal: maximize}, strategy: random, max_trials: 8, parameters: {max_depth: "
                 + "{type: int, min: 2, max: 8}}}"));
-        return new Tuner(config, tune);
-    }
-
-    /** Where progress (trial started/finished, messages) goes; trial logs go as debug messages. */
-    public Tuner withEvents(EventSink events) {
-        this.events = events;
-        return this;
+        return new Tuner(config, tune, context);
     }
 
     /** Adjusts each trial's trainer before it runs (backend, environment, S3 client). */
     public Tuner withTrainer(UnaryOperator<Trainer> setup) {
         this.trainerSetup = setup;
-        return this;
-    }
-
-    /** The environment the search uses ({@code CD4ML_OPTUNA_PYTHON}); the process environment by default. */
-    public Tuner withEnvironment(Map<String, String> environment) {
-        this.environment = Map.copyOf(environment);
         return this;
     }
 
@@ -111,6 +106,15 @@ public final class Tuner {
      * @throws OperationStoppedException if interrupted; every running trial has been stopped
      */
     public TuneResult call() {
+        try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+            context.cancel().throwIfCancelled("the tune of " + config.name() + ", before it started");
+            return tune();
+        } catch (Cd4mlException e) {
+            throw e.adviseWith(context.advice());
+        }
+    }
+
+    private TuneResult tune() {
         Instant started = clock.instant();
         String tuneId = tuneId(started);
         try (Search s = search != null ? search : Searches.create(tune, environment,
@@ -320,8 +324,8 @@ public final class Tuner {
                     }
                 }
                 try {
-                    training = trainerSetup.apply(Trainer.forProject(config)).withHyperparameters(suggestion.parameters())
-                            .withRunId(runId()).withEvents(this::observe).call();
+                    training = trainerSetup.apply(Trainer.forProject(config, context.withEvents(this::observe)))
+                            .withHyperparameters(suggestion.parameters()).withRunId(runId()).promoting(false).call();
                     Double value = training.metrics().get(tune.objectiveMetric());
                     if (value == null) {
                         result = trial(TrialStatus.FAILED, null, training.metrics(), start, training,

@@ -8,7 +8,13 @@ import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -181,7 +187,38 @@ class CliTest {
             assertThat(o.exitCode()).as(o.err()).isZero();
             assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
                     .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
-                    .containsPattern("image +skipped +not requested \\(build it with --build-image or --push");
+                    .containsPattern("gate +not available +configured, but this version of cd4ml cannot run the "
+                            + "gate stage yet")
+                    .containsPattern("promote +skipped +model [0-9a-f]{12} stored, not promoted: the configured gate "
+                            + "stage did not pass it")
+                    .containsPattern("image +skipped +not requested \\(build it with --build-image or --push, or "
+                            + "later with cd4ml build-image\\)");
+            assertThat(project.resolve(".cd4ml/models/iris-classifier/LATEST")).as("not promoted").doesNotExist();
+        }
+
+        @Test
+        void pushingWhileTheConfiguredGateCannotRunFailsBeforeTrainingAndPushesNothing(@TempDir Path tmp)
+                throws Exception {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            String repository = TestEnvironment.registry() + "/cd4ml-test/cli-gated-"
+                    + Long.toHexString(System.nanoTime());
+            Outcome o = cd4ml("run", project.toString(), "--json", "--push", "--repository", repository, "--tag",
+                    "{model_version}");
+            assertThat(o.exitCode()).as(o.err()).isEqualTo(1);
+            JsonNode json = o.json();
+            assertThat(json.get("status").asText()).isEqualTo("failed");
+            assertThat(json.get("stages").get(1).get("status").asText()).isEqualTo("not_run");
+            assertThat(json.get("stages").get(5).get("name").asText()).isEqualTo("image");
+            assertThat(json.get("stages").get(5).get("status").asText()).isEqualTo("failed");
+            assertThat(json.get("error").asText()).contains("cannot ship the model", "gate");
+            assertThat(json.has("image")).isFalse();
+            assertThat(project.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
+            HttpResponse<String> tags = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
+                    + repository.replaceFirst("/", "/v2/") + "/tags/list")).header("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString((TestEnvironment.registryUser() + ":"
+                    + TestEnvironment.registryPassword()).getBytes(StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(tags.statusCode()).as("the registry has no such repository: " + tags.body()).isEqualTo(404);
         }
 
         @Test

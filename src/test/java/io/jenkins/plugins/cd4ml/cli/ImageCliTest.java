@@ -106,6 +106,11 @@ class ImageCliTest {
         void pushesWithThePasswordFromStdinAndPrintsOneJsonDocument(@TempDir Path tmp) throws Exception {
             TestEnvironment.requireDockerAndBaseImage();
             Path project = trainedIris(tmp);
+            String promoted = Files.readString(project.resolve(".cd4ml/models/iris-classifier/LATEST")).strip();
+            CliTest.Outcome stored = CliTest.cd4ml("train", project.toString(), "-q", "--no-promote", "-p",
+                    "n_estimators=7");
+            assertThat(stored.exitCode()).as(stored.err()).isZero();
+            assertThat(stored.out()).contains("(stored, not promoted)").doesNotContain(promoted);
             String repository = TestEnvironment.registry() + "/cd4ml-test/cli-build";
             InputStream previous = ImageOptions.stdin;
             ImageOptions.stdin = new ByteArrayInputStream((TestEnvironment.registryPassword() + "\n")
@@ -127,6 +132,8 @@ class ImageCliTest {
             assertThat(json.get("size_bytes").asLong()).isPositive();
             assertThat(json.get("pushed").asBoolean()).isTrue();
             assertThat(json.get("labels").get("io.cd4ml.project").asText()).isEqualTo("iris-classifier");
+            assertThat(json.get("model_version").asText()).as("the promoted model, not the newer stored one")
+                    .isEqualTo(promoted);
             assertThat(o.err()).contains("  | Successfully built", "as " + TestEnvironment.registryUser()
                     + " (credentials from --registry-username)").doesNotContain(TestEnvironment.registryPassword());
             assertThat(o.out()).doesNotContain(TestEnvironment.registryPassword());
@@ -137,8 +144,23 @@ class ImageCliTest {
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
             CliTest.Outcome o = CliTest.cd4ml("build-image", project.toString(), "--tag", "x");
             assertThat(o.exitCode()).isEqualTo(2);
-            assertThat(o.err()).contains("no trained model for iris-classifier", "cd4ml train", "--model")
+            assertThat(o.err()).contains("no promoted model of iris-classifier", "cd4ml train", "--model")
                     .doesNotContain("\tat ");
+        }
+
+        @Test
+        void aStoredButNotPromotedModelIsNotWhatItPicks(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            CliTest.Outcome trained = CliTest.cd4ml("train", project.toString(), "--no-promote", "--json");
+            assertThat(trained.exitCode()).as(trained.err()).isZero();
+            assertThat(trained.json().get("promoted").asBoolean()).isFalse();
+            String version = trained.json().get("model_version").asText();
+            assertThat(project.resolve(".cd4ml/models/iris-classifier/" + version + "/model.tar.gz")).exists();
+
+            CliTest.Outcome o = CliTest.cd4ml("build-image", project.toString(), "--tag", "x");
+
+            assertThat(o.exitCode()).isEqualTo(2);
+            assertThat(o.err()).contains("no promoted model of iris-classifier");
         }
 
         @Test

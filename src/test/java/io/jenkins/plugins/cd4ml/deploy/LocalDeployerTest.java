@@ -12,6 +12,7 @@ import io.jenkins.plugins.cd4ml.image.ImageResult;
 import io.jenkins.plugins.cd4ml.image.RegistryCredentials;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.Trainer;
@@ -62,8 +63,8 @@ class LocalDeployerTest {
         TestProjects.requirePythonMl();
         docker = DockerClients.create(System.getenv());
         config = DeployProjects.iris(dir.resolve("iris"), "deploy:\n  target: local\n  release: iris-local-test\n");
-        trained = Trainer.forProject(config).call();
-        good = ServingImage.forModel(config, trained.modelUri()).withRepository("cd4ml-test/deploy-local")
+        trained = Trainer.forProject(config, TestContexts.context()).promoting(true).call();
+        good = ServingImage.forModel(config, trained.modelUri(), TestContexts.context()).withRepository("cd4ml-test/deploy-local")
                 .withTag("{model_version}").withBaseImage(TestEnvironment.baseImage())
                 .withBuilder(new DockerServingImageBuilder(docker)).withCredentials(RegistryCredentials.NONE).build();
         // the same image whose server dies at start, as a model that cannot load would
@@ -99,8 +100,8 @@ class LocalDeployerTest {
     }
 
     private static LocalDeployer deployer(String image, List<Event> events) {
-        return LocalDeployer.forProject(config).withImage(Optional.of(image)).withDocker(docker)
-                .withReadyTimeout(Duration.ofSeconds(90)).withEvents(events::add);
+        return LocalDeployer.forProject(config, TestContexts.context(events::add)).withImage(Optional.of(image))
+                .withDocker(docker).withReadyTimeout(Duration.ofSeconds(90));
     }
 
     private static int status(String url) {
@@ -128,7 +129,7 @@ class LocalDeployerTest {
         assertThat(containers()).hasSize(1);
         assertThat(containers().get(0).getNames()[0]).isEqualTo("/" + first.release());
         assertThat(events).anyMatch(e -> e instanceof Event.Message m && m.text().startsWith("smoke test passed"));
-        assertThat(LocalDeployer.forProject(config).withDocker(docker).deployedModelVersion())
+        assertThat(LocalDeployer.forProject(config, TestContexts.context()).withDocker(docker).deployedModelVersion())
                 .contains(trained.modelVersion());
     }
 
@@ -162,7 +163,7 @@ class LocalDeployerTest {
     @Test
     @Order(4)
     void historyAnswersFromTheRecordedDeploys() {
-        HistoryResult now = LocalDeployer.forProject(config).history(Optional.empty(),
+        HistoryResult now = LocalDeployer.forProject(config, TestContexts.context()).history(Optional.empty(),
                 v -> v.equals(trained.modelVersion()) ? trained.metrics() : Map.of());
         assertThat(now.revisions()).extracting(HistoryEntry::revision, HistoryEntry::status, HistoryEntry::image)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "superseded", good.reference()),
@@ -171,7 +172,7 @@ class LocalDeployerTest {
         assertThat(now.servingAt().revision()).isEqualTo(3);
         assertThat(now.revisions().get(0).metrics()).containsKey("accuracy");
         java.time.Instant betweenFirstAndThird = now.revisions().get(1).updated();
-        assertThat(LocalDeployer.forProject(config).history(Optional.of(betweenFirstAndThird), v -> Map.of())
+        assertThat(LocalDeployer.forProject(config, TestContexts.context()).history(Optional.of(betweenFirstAndThird), v -> Map.of())
                 .servingAt().revision()).isEqualTo(1);
     }
 
@@ -197,8 +198,8 @@ class LocalDeployerTest {
     @Order(6)
     void withoutDockerSmokeTestsTheBundledServerAsAProcess() {
         List<Event> events = new CopyOnWriteArrayList<>();
-        DeployResult r = LocalDeployer.forProject(config).withDocker(null).withModel(Optional.of(trained.modelUri()))
-                .withReadyTimeout(Duration.ofSeconds(90)).withEvents(events::add).deploy();
+        DeployResult r = LocalDeployer.forProject(config, TestContexts.context(events::add)).withDocker(null)
+                .withModel(Optional.of(trained.modelUri())).withReadyTimeout(Duration.ofSeconds(90)).deploy();
 
         assertThat(r.status()).as(r.error()).isEqualTo("smoke-tested");
         assertThat(r.succeeded()).isTrue();

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +42,11 @@ class DockerServingImageTest {
     }
 
     private static ServingImage image(String model, String name) {
-        return ServingImage.forModel(models.config(), model)
+        return image(model, name, TestContexts.context());
+    }
+
+    private static ServingImage image(String model, String name, EngineContext context) {
+        return ServingImage.forModel(models.config(), model, context)
                 .withRepository(TestEnvironment.registry() + "/cd4ml-test/" + name)
                 .withTag("{model_version}")
                 .withBaseImage(TestEnvironment.baseImage())
@@ -57,7 +63,7 @@ class DockerServingImageTest {
     @Test
     void buildsFromTheLocalBaseImageAndServesEveryEndpoint() throws Exception {
         List<Event> events = new CopyOnWriteArrayList<>();
-        ImageResult result = build(image(models.first(), "docker-serve").withEvents(events::add));
+        ImageResult result = build(image(models.first(), "docker-serve", TestContexts.context(events::add)));
 
         assertThat(result.builder()).isEqualTo("docker");
         assertThat(result.reference()).endsWith(":" + models.firstVersion());
@@ -112,12 +118,10 @@ class DockerServingImageTest {
         env.put("AWS_SECRET_ACCESS_KEY", awsSecret);
         List<Event> events = new CopyOnWriteArrayList<>();
 
-        ImageResult result = build(image(models.first(), "docker-push")
-                .withEnvironment(env)
+        ImageResult result = build(image(models.first(), "docker-push", TestContexts.context(env, events::add))
                 .withCredentials(RegistryCredentials.explicit(TestEnvironment.registry(),
                         TestEnvironment.registryUser(), password, "the test"))
-                .withPush(true)
-                .withEvents(events::add));
+                .withPush(true));
 
         assertThat(result.pushed()).isTrue();
         assertThat(result.digest()).hasValueSatisfying(d -> assertThat(d).startsWith("sha256:"));

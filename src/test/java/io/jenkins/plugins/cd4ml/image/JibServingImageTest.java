@@ -10,10 +10,12 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
-import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.image.jib.JibDockerClients;
 import io.jenkins.plugins.cd4ml.image.jib.JibServingImageBuilder;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,7 +87,11 @@ class JibServingImageTest {
     }
 
     private static ServingImage image(String model, String name) {
-        return ServingImage.forModel(models.config(), model)
+        return image(model, name, TestContexts.context());
+    }
+
+    private static ServingImage image(String model, String name, EngineContext context) {
+        return ServingImage.forModel(models.config(), model, context)
                 .withRepository(TestEnvironment.registry() + "/cd4ml-test/" + name)
                 .withTag("{model_version}")
                 .withBaseImage("registry://" + registryBase)
@@ -100,7 +106,7 @@ class JibServingImageTest {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("AWS_SECRET_ACCESS_KEY", awsSecret);
         List<Event> events = new CopyOnWriteArrayList<>();
-        ImageResult result = image(models.first(), "jib-serve").withEnvironment(env).withEvents(events::add).build();
+        ImageResult result = image(models.first(), "jib-serve", TestContexts.context(env, events::add)).build();
 
         assertThat(result.builder()).isEqualTo("jib");
         assertThat(result.pushed()).isTrue();
@@ -180,7 +186,7 @@ class JibServingImageTest {
     void writesADockerLoadableTarballFromADaemonBase(@TempDir Path dir) throws Exception {
         JibServingImageBuilder jib = new JibServingImageBuilder(JibDockerClients.cli(System.getenv()).orElseThrow());
         Path tarball = dir.resolve("iris.tar");
-        ImageResult result = ServingImage.forModel(models.config(), models.first())
+        ImageResult result = ServingImage.forModel(models.config(), models.first(), TestContexts.context())
                 .withRepository("cd4ml-test/jib-tarball").withTag("{model_version}")
                 .withBaseImage("docker://" + TestEnvironment.baseImage()).withBuilder(jib).withTarball(tarball)
                 .withCredentials(RegistryCredentials.NONE).build();

@@ -13,6 +13,7 @@ import io.jenkins.plugins.cd4ml.efk.EfkArtifactsTest;
 import io.jenkins.plugins.cd4ml.efk.KibanaObjects;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
 import io.jenkins.plugins.cd4ml.testing.OpenSearchServer;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -72,7 +73,7 @@ class PredictionLogsInOpenSearchTest {
 
     private static void serve(TrainedModels models, DockerClient docker, String model, String version,
                               List<List<String>> requests, boolean alsoInvalid) throws Exception {
-        ImageResult image = ServingImage.forModel(models.config(), model)
+        ImageResult image = ServingImage.forModel(models.config(), model, TestContexts.context())
                 .withRepository(TestEnvironment.registry() + "/cd4ml-test/efk-logs")
                 .withTag("{model_version}")
                 .withBaseImage(TestEnvironment.baseImage())

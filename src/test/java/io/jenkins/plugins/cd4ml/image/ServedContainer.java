@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.serve.LocalModelServer;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +26,7 @@ final class ServedContainer implements AutoCloseable {
     private final DockerClient docker;
     private final String project;
     private final AtomicReference<Throwable> outcome = new AtomicReference<>();
+    private final CancelToken cancel = new CancelToken();
 
     ServedContainer(ProjectConfig config, DockerClient docker, String image, int port) {
         this.port = port;
@@ -30,11 +34,11 @@ final class ServedContainer implements AutoCloseable {
         this.project = config.name();
         thread = new Thread(() -> {
             try {
-                LocalModelServer.inContainer(config, docker, image).withPort(port).withEvents(e -> {
+                LocalModelServer.inContainer(config, image, TestContexts.context(e -> {
                     if (e instanceof Event.LogLine l) {
                         lines.add(l.line());
                     }
-                }).run();
+                }, cancel)).withPort(port).run();
             } catch (Throwable t) {
                 outcome.set(t);
             }
@@ -46,10 +50,10 @@ final class ServedContainer implements AutoCloseable {
         return thread;
     }
 
-    /** Stops the server as Ctrl-C would and checks the container was removed. */
+    /** Stops the server as Ctrl-C would (through the cancel token) and checks the container was removed. */
     @Override
     public void close() throws Exception {
-        thread.interrupt();
+        cancel.cancel();
         thread.join(60_000);
         assertThat(thread.isAlive()).as("the server thread stopped").isFalse();
         assertThat(outcome.get()).isInstanceOf(OperationStoppedException.class);

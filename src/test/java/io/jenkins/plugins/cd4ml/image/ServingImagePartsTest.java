@@ -178,7 +178,7 @@ class ServingImagePartsTest {
         @Test
         void holdsTheBundledServerAndTheModelWorldReadableWithFixedTimes(@TempDir Path tmp) throws Exception {
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
-            ProjectConfig config = ConfigLoader.forProject(project).load();
+            ProjectConfig config = ConfigLoader.forProject(project).withEnvironment(System.getenv()).load();
             Path modelDir = Files.createDirectories(tmp.resolve("m"));
             Files.writeString(modelDir.resolve("model.joblib"), "not really a model");
             Path archive = tmp.resolve("model.tar.gz");

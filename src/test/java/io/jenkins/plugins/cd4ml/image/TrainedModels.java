@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.image;
 
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.io.IOException;
@@ -26,9 +27,9 @@ record TrainedModels(ProjectConfig config, String first, String firstVersion, St
             try {
                 Path dir = Files.createTempDirectory("cd4ml-image-test-");
                 Path project = TestProjects.copyOf("examples/iris", dir.resolve("iris"));
-                ProjectConfig config = ConfigLoader.forProject(project).load();
-                var a = Trainer.forProject(config).call();
-                var b = Trainer.forProject(config).withHyperparameters(Map.of("n_estimators", "20",
+                ProjectConfig config = ConfigLoader.forProject(project).withEnvironment(System.getenv()).load();
+                var a = Trainer.forProject(config, TestContexts.context()).promoting(true).call();
+                var b = Trainer.forProject(config, TestContexts.context()).withHyperparameters(Map.of("n_estimators", "20",
                         "random_state", "7")).call();
                 instance = new TrainedModels(config, a.modelUri(), a.modelVersion(), b.modelUri(), b.modelVersion());
             } catch (IOException e) {

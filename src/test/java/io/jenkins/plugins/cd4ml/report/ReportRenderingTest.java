@@ -7,6 +7,7 @@ import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.testing.HeadlessChromium;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.tune.ObjectiveProjects;
 import io.jenkins.plugins.cd4ml.tune.TrialStatus;
@@ -58,8 +59,7 @@ class ReportRenderingTest {
                 .resolve("config.yaml")) + "quality_gate:\n  metrics: {score: {min: 0.5}}\n");
         config = ObjectiveProjects.load(config.directory());
         Map<String, String> environment = ObjectiveProjects.environment(tmp.resolve("markers"));
-        tune = Tuner.forProject(config).withEnvironment(environment).withTrainer(t -> t.withEnvironment(environment))
-                .call();
+        tune = Tuner.forProject(config, TestContexts.context(environment, e -> { })).call();
         GateResult gate = tune.best() == null ? null : QualityGate.forProject(config).check(tune.bestTraining()
                 .manifest());
         report = RunReport.forProject(config.name()).withTune(tune).withGate(gate)

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.Advice;
+import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.S3Proxies;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import io.jenkins.plugins.cd4ml.train.TrainingResult;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /** Local training that reads its channel from S3 and stores the model in S3, against a real S3 protocol (s3proxy). */
 class S3TrainingTest {
@@ -83,14 +88,15 @@ class S3TrainingTest {
     }
 
     private Trainer trainer(ProjectConfig config) {
-        return Trainer.forProject(config).withS3(s3).withEnvironment(Map.of("PATH", System.getenv("PATH")));
+        return Trainer.forProject(config, TestContexts.context(Map.of("PATH", System.getenv("PATH")),
+                EventSink.NONE)).withS3(s3);
     }
 
     @Test
     void trainsFromAnS3ChannelAndStoresModelManifestAndLatestUnderTheS3Output(@TempDir Path tmp) throws Exception {
         ProjectConfig config = project(tmp.resolve("project"), "s3://data/iris/");
 
-        TrainingResult result = trainer(config).call();
+        TrainingResult result = trainer(config).promoting(true).call();
 
         String prefix = "cd4ml/demo/" + result.modelVersion() + "/";
         assertThat(result.modelUri()).isEqualTo("s3://models/" + prefix + "model.tar.gz");
@@ -103,6 +109,24 @@ class S3TrainingTest {
         ModelArchive.extract(archive, tmp.resolve("got/model"));
         assertThat(Files.readString(tmp.resolve("got/model/rows.txt"))).isEqualTo("4"); // both objects, not iris-other
         assertThat(result.metrics()).containsEntry("accuracy", 0.4);
+    }
+
+    @Test
+    void storingWithoutPromotingLeavesLatestAlone(@TempDir Path tmp) throws Exception {
+        ProjectConfig config = project(tmp.resolve("project"), "s3://data/iris/");
+
+        TrainingResult result = trainer(config).call();
+
+        assertThat(S3Proxies.text(s3, "models", "cd4ml/demo/" + result.modelVersion() + "/model.json"))
+                .contains(result.modelVersion());
+        assertThatThrownBy(() -> S3Proxies.text(s3, "models", "cd4ml/demo/LATEST")).as("no LATEST")
+                .isInstanceOf(NoSuchKeyException.class);
+        try (ModelLocator models = ModelLocator.forProject(config, () -> new S3Transfers(s3), Advice.CLI)) {
+            assertThat(models.promotedVersion()).isEmpty();
+            models.promote(result.modelVersion());
+            assertThat(models.promotedVersion()).contains(result.modelVersion());
+        }
+        assertThat(S3Proxies.text(s3, "models", "cd4ml/demo/LATEST")).isEqualTo(result.modelVersion() + "\n");
     }
 
     @Test

@@ -8,11 +8,14 @@ import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.Processes;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.net.URI;
 import java.nio.file.Files;
@@ -21,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -64,8 +68,7 @@ class LocalTrainingTest {
     }
 
     private static Trainer trainer(ProjectConfig config, List<Event> events) {
-        return Trainer.forProject(config).withEvents(events::add)
-                .withEnvironment(Map.of("PATH", System.getenv("PATH")));
+        return Trainer.forProject(config, TestContexts.context(Map.of("PATH", System.getenv("PATH")), events::add));
     }
 
     @Nested
@@ -99,8 +102,39 @@ class LocalTrainingTest {
             assertThat(ContentDigest.sha256(Path.of(result.runDirectory()).resolve("model")))
                     .isEqualTo(manifest.digest().substring("sha256:".length()));
             assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(Event.LogLine.class));
-            assertThat(Files.readString(project.resolve(".cd4ml/models/iris-classifier/LATEST")).strip())
-                    .isEqualTo(result.modelVersion());
+            assertThat(result.promoted()).isFalse();
+            assertThat(project.resolve(".cd4ml/models/iris-classifier/LATEST")).as("stored, not promoted")
+                    .doesNotExist();
+        }
+    }
+
+    @Nested
+    class StoreAndPromote {
+
+        private static String writing(String weights) {
+            return """
+                    import os
+                    open(os.path.join(os.environ["SM_MODEL_DIR"], "weights.txt"), "w").write("%s")
+                    """.formatted(weights);
+        }
+
+        @Test
+        void promotingNamesTheModelLatestAndALaterStoredModelLeavesItThere(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.project(tmp.resolve("p"), writing("w=1"), "");
+            Path latest = project.resolve(".cd4ml/models/demo/LATEST");
+
+            TrainingResult promoted = trainer(load(project), new CopyOnWriteArrayList<>()).promoting(true).call();
+            assertThat(promoted.promoted()).isTrue();
+            assertThat(Files.readString(latest).strip()).isEqualTo(promoted.modelVersion());
+
+            TestProjects.write(project.resolve("train.py"), writing("w=2"));
+            TrainingResult stored = trainer(load(project), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(stored.modelVersion()).isNotEqualTo(promoted.modelVersion());
+            assertThat(Path.of(URI.create(stored.modelUri()))).exists();
+            assertThat(stored.promoted()).isFalse();
+            assertThat(Files.readString(latest).strip()).as("LATEST still names the promoted model")
+                    .isEqualTo(promoted.modelVersion());
         }
     }
 
@@ -217,20 +251,24 @@ class LocalTrainingTest {
     class Stopping {
 
         @Test
-        void interruptingTheCallerTerminatesTheScriptAndItsChildren(@TempDir Path tmp) throws Exception {
+        void cancellingTheTokenTerminatesTheScriptAndItsChildren(@TempDir Path tmp) throws Exception {
             ProjectConfig config = load(TestProjects.project(tmp, sleeperWritingPid(tmp), ""));
+            CancelToken cancel = new CancelToken();
             AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicBoolean interruptedAfter = new AtomicBoolean(true);
             Thread caller = new Thread(() -> {
                 try {
-                    trainer(config, new CopyOnWriteArrayList<>()).call();
+                    Trainer.forProject(config, EngineContext.builder().environment(Map.of("PATH",
+                            System.getenv("PATH"))).cancel(cancel).build()).call();
                 } catch (Throwable t) {
                     thrown.set(t);
                 }
+                interruptedAfter.set(Thread.currentThread().isInterrupted());
             });
             caller.start();
             long[] pids = waitForPids(tmp);
 
-            caller.interrupt();
+            cancel.cancel();
             caller.join(Duration.ofSeconds(30).toMillis());
 
             assertThat(caller.isAlive()).isFalse();
@@ -238,6 +276,18 @@ class LocalTrainingTest {
                     .hasMessageContaining("training process " + pids[0]);
             Processes.assertGone(pids[0]);
             Processes.assertGone(pids[1]);
+            assertThat(interruptedAfter).as("the caller's thread is not left interrupted").isFalse();
+        }
+
+        @Test
+        void aCancelledTokenStopsTheRunBeforeItStarts(@TempDir Path tmp) {
+            Path project = TestProjects.project(tmp, "raise SystemExit('must not run')", "");
+            CancelToken cancel = new CancelToken();
+            cancel.cancel();
+
+            assertThatThrownBy(() -> Trainer.forProject(load(project), EngineContext.builder().cancel(cancel).build())
+                    .call()).isInstanceOf(OperationStoppedException.class).hasMessageContaining("before it started");
+            assertThat(project.resolve(".cd4ml/runs")).doesNotExist();
         }
     }
 

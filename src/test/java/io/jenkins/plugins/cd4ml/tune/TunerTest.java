@@ -8,6 +8,7 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.testing.Processes;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +34,7 @@ class TunerTest {
 
     private static Tuner tuner(ProjectConfig config, Path markers, List<Event> events) {
         Map<String, String> environment = ObjectiveProjects.environment(markers);
-        return Tuner.forProject(config).withEvents(events::add).withEnvironment(environment)
-                .withTrainer(t -> t.withEnvironment(environment));
+        return Tuner.forProject(config, TestContexts.context(environment, events::add));
     }
 
     private static long pidOf(Path markers, String runId) throws Exception {
@@ -358,7 +358,7 @@ class TunerTest {
             Map<String, String> environment = Map.of("PATH", System.getenv("PATH"), "CD4ML_OPTUNA_PYTHON",
                     bare.toString());
 
-            assertThatThrownBy(() -> Tuner.forProject(config).withEnvironment(environment).call())
+            assertThatThrownBy(() -> Tuner.forProject(config, TestContexts.context(environment, e -> { })).call())
                     .isInstanceOfSatisfying(Cd4mlException.class, e -> {
                         assertThat(e.isUserError()).isTrue();
                         assertThat(e.getMessage()).contains("the bayesian strategy needs Optuna", bare.toString());

@@ -2,13 +2,12 @@ package io.jenkins.plugins.cd4ml.train.kubernetes;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.engine.Clients;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
-import io.jenkins.plugins.cd4ml.storage.S3Clients;
 import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Presigning;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
@@ -97,14 +96,14 @@ public final class KubernetesTrainingBackend implements TrainingBackend, AutoClo
     }
 
     /**
-     * A backend with production clients, closed in {@link #close()}: Kubernetes from the kubeconfig
-     * ({@code KUBECONFIG}, {@code ~/.kube/config}) or, inside a cluster, the pod's service account;
-     * S3 from the AWS default chain and the endpoint override (see {@link S3Clients}).
+     * A backend with the operation's clients, closed in {@link #close()}: Kubernetes from the
+     * kubeconfig ({@code KUBECONFIG}, {@code $HOME/.kube/config}) or, inside a cluster, the pod's
+     * service account; S3 with the operation's AWS credentials and endpoint override.
      */
-    public static KubernetesTrainingBackend connect(Map<String, String> environment, Optional<String> region) {
-        KubernetesClient client = new KubernetesClientBuilder().build();
-        S3Presigner presigner = S3Clients.presigner(environment, region);
-        S3Client s3 = S3Clients.create(environment, region);
+    public static KubernetesTrainingBackend connect(Clients clients, Optional<String> region) {
+        KubernetesClient client = clients.kubernetes();
+        S3Presigner presigner = clients.s3Presigner(region);
+        S3Client s3 = clients.s3(region);
         return new KubernetesTrainingBackend(client, presigner, new S3Transfers(s3), () -> {
             client.close();
             presigner.close();

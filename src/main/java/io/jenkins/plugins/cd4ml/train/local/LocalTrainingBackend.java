@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.train.local;
 
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.PythonInterpreter;
 import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;

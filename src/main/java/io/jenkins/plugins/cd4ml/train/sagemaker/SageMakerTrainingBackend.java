@@ -5,6 +5,7 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.engine.Clients;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
 import io.jenkins.plugins.cd4ml.model.GitInfoReader;
@@ -85,12 +86,12 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
     }
 
     /**
-     * The backend with production clients: credentials from the AWS default chain, region from
+     * The backend with the operation's clients (closed in {@link #close()}): region from
      * {@code train.sagemaker.region}, {@code AWS_REGION}/{@code AWS_DEFAULT_REGION} or the AWS
-     * profile, S3 as {@link io.jenkins.plugins.cd4ml.storage.S3Clients} makes it.
+     * profile, credentials and endpoints as {@code clients} has them.
      */
-    public static SageMakerTrainingBackend create(ProjectConfig config, Map<String, String> environment) {
-        return SageMakerClients.backend(config, environment);
+    public static SageMakerTrainingBackend create(ProjectConfig config, Clients clients) {
+        return SageMakerClients.backend(config, clients);
     }
 
     @Override

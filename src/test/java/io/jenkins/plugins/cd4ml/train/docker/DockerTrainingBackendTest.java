@@ -14,10 +14,13 @@ import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig.Backend;
 import io.jenkins.plugins.cd4ml.docker.TestDocker;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.Processes;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.Trainer;
@@ -107,8 +110,8 @@ class DockerTrainingBackendTest {
     }
 
     private static Trainer trainer(ProjectConfig config, List<Event> events) {
-        return Trainer.forProject(config).withEvents(events::add).withBackend(new DockerTrainingBackend(docker))
-                .withEnvironment(Map.of());
+        return Trainer.forProject(config, TestContexts.context(Map.of(), events::add))
+                .withBackend(new DockerTrainingBackend(docker));
     }
 
     private static List<Container> containersOf(String runId) {
@@ -130,8 +133,8 @@ class DockerTrainingBackendTest {
             List<Event> events = new CopyOnWriteArrayList<>();
 
             // the production path: the backend and its client come from TrainingBackends
-            TrainingResult result = Trainer.forProject(config).withEvents(events::add)
-                    .withEnvironment(TestDocker.environment()).call();
+            TrainingResult result = Trainer.forProject(config, TestContexts.context(TestDocker.environment(),
+                    events::add)).call();
 
             assertThat(result.backend()).isEqualTo("docker");
             assertThat(result.jobId()).matches("[0-9a-f]{12}");
@@ -174,7 +177,7 @@ class DockerTrainingBackendTest {
         private Trainer pipTrainer(Path project, List<Event> events) {
             ProjectConfig config = ConfigLoader.forProject(project).withEnvironment(Map.of())
                     .withBackend(Backend.DOCKER).withTrainImage(TestDocker.imageWithPip()).load();
-            return Trainer.forProject(config).withEvents(events::add).withEnvironment(Map.of())
+            return Trainer.forProject(config, TestContexts.context(Map.of(), events::add))
                     .withBackend(new DockerTrainingBackend(docker, Map.of("PIP_INDEX_URL", DEAD_INDEX,
                             "AWS_SECRET_ACCESS_KEY", "not for the container")));
         }
@@ -416,7 +419,7 @@ class DockerTrainingBackendTest {
         @Test
         void explainsAnImageThatIsNotThereAndCannotBePulled(@TempDir Path tmp) {
             String image = "127.0.0.1:1/cd4ml-test/no-such-image:1";
-            ProjectConfig config = ConfigLoader.forProject(TestProjects.project(tmp, ECHO_CONTRACT, ""))
+            ProjectConfig config = ConfigLoader.forProject(TestProjects.project(tmp, ECHO_CONTRACT, "")).withEnvironment(System.getenv())
                     .withEnvironment(Map.of()).withBackend(Backend.DOCKER).withTrainImage(image).load();
 
             assertThatThrownBy(() -> trainer(config, new CopyOnWriteArrayList<>()).call())
@@ -433,9 +436,11 @@ class DockerTrainingBackendTest {
     class Stopping {
 
         @Test
-        void interruptingTheCallerStopsAndRemovesTheContainer(@TempDir Path tmp) throws Exception {
+        void cancellingTheTokenStopsAndRemovesTheContainer(@TempDir Path tmp) throws Exception {
             ProjectConfig config = load(TestProjects.project(tmp, SLEEPER, ""));
-            Running running = Running.start(trainer(config, new CopyOnWriteArrayList<>()), tmp);
+            CancelToken cancel = new CancelToken();
+            Running running = Running.start(Trainer.forProject(config, EngineContext.builder().cancel(cancel).build())
+                    .withBackend(new DockerTrainingBackend(docker)), tmp);
             String runId = running.runDirectory().getFileName().toString();
             long pid = docker.inspectContainerCmd(running.containerId()).exec().getState().getPidLong();
             List<Long> processes = processTree(pid);
@@ -444,7 +449,7 @@ class DockerTrainingBackendTest {
                 processes = processTree(pid);
             }
 
-            running.thread().interrupt();
+            cancel.cancel();
             running.thread().join(Duration.ofSeconds(30).toMillis());
 
             assertThat(running.thread().isAlive()).isFalse();

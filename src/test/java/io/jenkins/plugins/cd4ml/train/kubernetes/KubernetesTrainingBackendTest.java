@@ -18,6 +18,8 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.InvalidConfigException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
@@ -78,6 +80,7 @@ class KubernetesTrainingBackendTest {
     private KubernetesTrainingBackend backend;
     private FakeKubelet kubelet;
     private final List<Event> events = new CopyOnWriteArrayList<>();
+    private final CancelToken cancel = new CancelToken();
 
     @BeforeEach
     void cluster() {
@@ -104,8 +107,8 @@ class KubernetesTrainingBackendTest {
 
     private Background<TrainingResult> train(String trainConfig) {
         ProjectConfig config = KubernetesProjects.load(tmp.resolve("project"), trainConfig);
-        return Background.start(() -> Trainer.forProject(config).withBackend(backend).withS3(s3)
-                .withEvents(events::add).withEnvironment(Map.of()).call());
+        return Background.start(() -> Trainer.forProject(config, EngineContext.builder().events(events::add).cancel(cancel).build())
+                .withBackend(backend).withS3(s3).call());
     }
 
     private Background<TrainingResult> train() {
@@ -424,7 +427,7 @@ class KubernetesTrainingBackendTest {
     class Stopping {
 
         @Test
-        void anInterruptDeletesTheJobAndSaysWhichOne() throws Exception {
+        void cancellingTheTokenDeletesTheJobAndSaysWhichOne() throws Exception {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
@@ -434,7 +437,7 @@ class KubernetesTrainingBackendTest {
             kubelet.run(pod);
             awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("epoch 1"));
 
-            training.interrupt();
+            cancel.cancel();
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
                     .isInstanceOf(OperationStoppedException.class)
@@ -444,13 +447,13 @@ class KubernetesTrainingBackendTest {
         }
 
         @Test
-        void anInterruptWhileThePodIsPendingDeletesTheJob() throws Exception {
+        void aCancelWhileThePodIsPendingDeletesTheJob() throws Exception {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             awaitEvent(message("waiting for Kubernetes to create the pod of Kubernetes Job "
                     + job.getMetadata().getName() + " in namespace ml"));
 
-            training.interrupt();
+            cancel.cancel();
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT)).isInstanceOf(OperationStoppedException.class);
             assertThat(client.batch().v1().jobs().inNamespace("ml").withName(job.getMetadata().getName()).get())

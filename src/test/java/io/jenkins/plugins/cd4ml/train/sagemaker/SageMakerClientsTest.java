@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.engine.Clients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingBackends;
@@ -18,17 +20,21 @@ import software.amazon.awssdk.regions.Region;
 /** The production wiring: which backend, which region (no AWS call is made). */
 class SageMakerClientsTest {
 
+    private static Clients clients(Map<String, String> environment) {
+        return Clients.fromEnvironment(environment);
+    }
+
     @Test
     void theConfiguredRegionWinsOverTheEnvironment() {
-        assertThat(SageMakerClients.region(Optional.of("eu-central-1"), Map.of("AWS_REGION", "us-west-2")))
+        assertThat(SageMakerClients.region(Optional.of("eu-central-1"), clients(Map.of("AWS_REGION", "us-west-2"))))
                 .isEqualTo(Region.EU_CENTRAL_1);
     }
 
     @Test
     void withoutConfigTheEnvironmentNamesTheRegion() {
-        assertThat(SageMakerClients.region(Optional.empty(), Map.of("AWS_REGION", "us-west-2",
-                "AWS_DEFAULT_REGION", "ap-south-1"))).isEqualTo(Region.US_WEST_2);
-        assertThat(SageMakerClients.region(Optional.empty(), Map.of("AWS_DEFAULT_REGION", "ap-south-1")))
+        assertThat(SageMakerClients.region(Optional.empty(), clients(Map.of("AWS_REGION", "us-west-2",
+                "AWS_DEFAULT_REGION", "ap-south-1")))).isEqualTo(Region.US_WEST_2);
+        assertThat(SageMakerClients.region(Optional.empty(), clients(Map.of("AWS_DEFAULT_REGION", "ap-south-1"))))
                 .isEqualTo(Region.AP_SOUTH_1);
     }
 
@@ -49,7 +55,8 @@ class SageMakerClientsTest {
         TestProjects.write(tmp.resolve("train.py"), "print(1)\n");
         ProjectConfig config = ConfigLoader.forProject(tmp).withEnvironment(Map.of()).load();
 
-        TrainingBackend backend = TrainingBackends.create(TrainConfig.Backend.SAGEMAKER, config, Map.of());
+        TrainingBackend backend = TrainingBackends.create(TrainConfig.Backend.SAGEMAKER, config,
+                EngineContext.builder().build());
 
         assertThat(backend).isInstanceOf(SageMakerTrainingBackend.class);
         assertThat(backend.name()).isEqualTo("sagemaker");

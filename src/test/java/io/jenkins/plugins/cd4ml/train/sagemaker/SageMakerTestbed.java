@@ -2,6 +2,8 @@ package io.jenkins.plugins.cd4ml.train.sagemaker;
 
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.testing.S3Proxies;
@@ -41,6 +43,8 @@ final class SageMakerTestbed implements AutoCloseable {
     final Path project;
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+    /** Cancels the trainings {@link #trainer} makes, as Ctrl-C or a Jenkins abort does. */
+    final CancelToken cancel = new CancelToken();
     /** Called on every sleep before the job advances, e.g. to put the job's results into S3. */
     volatile Runnable onSleep = () -> { };
 
@@ -146,8 +150,8 @@ final class SageMakerTestbed implements AutoCloseable {
     }
 
     Trainer trainer(ProjectConfig config, SageMakerTrainingBackend backend) {
-        return Trainer.forProject(config).withBackend(backend).withS3(s3).withEvents(events::add)
-                .withEnvironment(Map.of());
+        return Trainer.forProject(config, EngineContext.builder().events(events::add).cancel(cancel).build()).withBackend(backend)
+                .withS3(s3);
     }
 
     /** What SageMaker writes for a job: model.tar.gz and output.tar.gz under jobs/<job>/output/. */

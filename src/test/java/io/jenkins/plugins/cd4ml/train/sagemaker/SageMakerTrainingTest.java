@@ -102,7 +102,7 @@ class SageMakerTrainingTest {
         void streamsStatusAndLogThenStoresTheModelWithMetrics() throws Exception {
             aJobThatCompletes();
 
-            TrainingResult result = bed.trainer(config).call();
+            TrainingResult result = bed.trainer(config).promoting(true).call();
 
             String job = result.runId();
             assertThat(result.backend()).isEqualTo("sagemaker");
@@ -211,14 +211,16 @@ class SageMakerTrainingTest {
                     .failureReason("AlgorithmError: ExecuteUserScriptError: column 'species' is missing"));
             bed.sim.logStream("algo-1", "Traceback (most recent call last):", "KeyError: 'species'");
 
-            assertThatThrownBy(() -> bed.trainer(config).call())
+            assertThatThrownBy(() -> bed.trainer(config).promoting(true).call())
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessageMatching("SageMaker training job demo-[0-9-]+-[0-9a-f]{4} failed: AlgorithmError: "
                             + "ExecuteUserScriptError: column 'species' is missing")
                     .satisfies(e -> assertThat(((TrainingFailedException) e).suggestion()).get().asString()
                             .contains("/aws/sagemaker/TrainingJobs"));
             assertThat(bed.logLines()).contains("KeyError: 'species'");
-            assertThat(bed.s3.listObjectsV2(b -> b.bucket("models").prefix("cd4ml/demo/LATEST")).contents()).isEmpty();
+            assertThat(bed.s3.listObjectsV2(b -> b.bucket("models").prefix("cd4ml/demo/")).contents())
+                    .as("nothing stored, nothing promoted").noneMatch(o -> o.key().endsWith("/LATEST")
+                            || o.key().endsWith("/model.tar.gz") && !o.key().contains("/jobs/"));
         }
 
         @Test
@@ -289,8 +291,8 @@ class SageMakerTrainingTest {
     @Nested
     class Stopping {
 
-        /** Runs training on another thread whose first sleep blocks, interrupts it there, and returns what it threw. */
-        private Throwable interruptWhileTraining() throws Exception {
+        /** Runs training on another thread whose first sleep blocks, cancels it there, and returns what it threw. */
+        private Throwable cancelWhileTraining() throws Exception {
             CountDownLatch sleeping = new CountDownLatch(1);
             AtomicBoolean first = new AtomicBoolean(true);
             AtomicReference<Throwable> thrown = new AtomicReference<>();
@@ -312,15 +314,15 @@ class SageMakerTrainingTest {
             });
             caller.start();
             assertThat(sleeping.await(30, TimeUnit.SECONDS)).isTrue();
-            caller.interrupt();
+            bed.cancel.cancel();
             caller.join(TimeUnit.SECONDS.toMillis(30));
             assertThat(caller.isAlive()).isFalse();
-            assertThat(interruptedAfter).as("the interrupt is kept for the caller").isTrue();
+            assertThat(interruptedAfter).as("the caller's thread is not left interrupted").isFalse();
             return thrown.get();
         }
 
         @Test
-        void anInterruptStopsTheTrainingJobAndSaysWhichJob() throws Exception {
+        void cancellingTheTokenStopsTheTrainingJobAndSaysWhichJob() throws Exception {
             bed.sim.progress(job("InProgress", "Training"));
             bed.sim.logStream("algo-1", "epoch 1");
             bed.sim.server().stubFor(sagemakerCall("StopTrainingJob").willReturn(ok("{}")));
@@ -332,7 +334,7 @@ class SageMakerTrainingTest {
                 }
             });
 
-            Throwable thrown = interruptWhileTraining();
+            Throwable thrown = cancelWhileTraining();
 
             String job = bed.sim.createdJobName();
             assertThat(thrown).isInstanceOf(OperationStoppedException.class)
@@ -356,7 +358,7 @@ class SageMakerTrainingTest {
             bed.sim.server().stubFor(sagemakerCall("StopTrainingJob").willReturn(error(400, "ValidationException",
                     "The request was rejected because the training job is in status Completed.")));
 
-            Throwable thrown = interruptWhileTraining();
+            Throwable thrown = cancelWhileTraining();
 
             assertThat(thrown).isInstanceOf(OperationStoppedException.class)
                     .hasMessage("stopped: SageMaker training job " + bed.sim.createdJobName() + " (Completed)");

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.cd4ml.image;
+package io.jenkins.plugins.cd4ml.serve;
 
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.ServeConfig;

@@ -1,26 +1,30 @@
-package io.jenkins.plugins.cd4ml.image;
+package io.jenkins.plugins.cd4ml.serve;
 
-import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Image;
 import com.github.dockerjava.api.model.WaitResponse;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.PythonInterpreter;
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.image.BundledServingApp;
+import io.jenkins.plugins.cd4ml.image.ModelDirectory;
+import io.jenkins.plugins.cd4ml.image.ServingImageLayout;
 import io.jenkins.plugins.cd4ml.model.ModelArchive;
-import io.jenkins.plugins.cd4ml.train.local.PythonInterpreter;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,13 +47,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * model ({@code cd4ml serve --no-container}).
  *
  * <pre>{@code
- * LocalModelServer.inContainer(config, docker, "registry/iris:3f2a9c1b7d4e").withPort(8080).withEvents(sink).run();
+ * LocalModelServer.inContainer(config, "registry/iris:3f2a9c1b7d4e", context).withPort(8080).run();
  * }</pre>
  *
  * <p>{@link #run()} streams the server's output as {@code LogLine} events (source
- * {@value #SOURCE}), announces the URL once {@code /ready} answers, and returns when the server
- * exits by itself. When the calling thread is interrupted (Ctrl-C) it stops and removes the
- * container (or ends the process) and throws {@link OperationStoppedException}.
+ * {@value #SOURCE}) to the context's sink, announces the URL once {@code /ready} answers, and
+ * returns when the server exits by itself. When the context's token is cancelled (Ctrl-C) it
+ * stops and removes the container (or ends the process) and throws
+ * {@link OperationStoppedException}.
  */
 public final class LocalModelServer {
 
@@ -63,55 +67,33 @@ public final class LocalModelServer {
     private final String image;
     private final Optional<String> model;
     private int port = ServingImageLayout.PORT;
-    private Map<String, String> environment = System.getenv();
-    private EventSink events = EventSink.NONE;
+    private final EngineContext context;
+    private final EventSink events;
 
-    private LocalModelServer(ProjectConfig config, DockerClient docker, String image, Optional<String> model) {
+    private LocalModelServer(ProjectConfig config, DockerClient docker, String image, Optional<String> model,
+            EngineContext context) {
         this.config = config;
         this.docker = docker;
         this.image = image;
         this.model = model;
+        this.context = context;
+        this.events = context.events();
     }
 
-    /** Runs {@code image} in a container with host networking. */
-    public static LocalModelServer inContainer(ProjectConfig config, DockerClient docker, String image) {
-        return new LocalModelServer(config, docker, image, Optional.empty());
-    }
-
-    /**
-     * Runs the bundled server with the system Python (which needs the server's packages).
-     *
-     * @param model as for {@link ServingImage#forModel}; empty for the newest model
-     */
-    public static LocalModelServer inProcess(ProjectConfig config, Optional<String> model) {
-        return new LocalModelServer(config, null, null, model);
+    /** Runs {@code image} in a container with host networking, on the context's Docker daemon. */
+    public static LocalModelServer inContainer(ProjectConfig config, String image, EngineContext context) {
+        return new LocalModelServer(config, context.clients().docker(), image, Optional.empty(), context);
     }
 
     /**
-     * The newest image in the daemon built by cd4ml for {@code config}'s newest model.
+     * Runs the bundled server with the context's Python ({@code CD4ML_PYTHON}, else the system's),
+     * which needs the server's packages.
      *
-     * @throws Cd4mlException if there is none, saying how to build it
+     * @param model as for {@link io.jenkins.plugins.cd4ml.image.ServingImage#forModel}; empty for the
+     *     promoted model
      */
-    public static String latestImage(ProjectConfig config, DockerClient docker, Map<String, String> environment) {
-        String version;
-        Path scratch = null;
-        try {
-            scratch = Files.createTempDirectory("cd4ml-serve-");
-            version = ModelArchive.readManifest(new ModelSource(config, environment).resolve(Optional.empty(),
-                    scratch)).version();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            TemporaryDirectory.deleteQuietly(scratch);
-        }
-        List<Image> images = docker.listImagesCmd().withLabelFilter(Map.of(ImageLabels.PROJECT, config.name(),
-                ImageLabels.MODEL_VERSION, version)).exec();
-        return images.stream().max(Comparator.comparing(Image::getCreated))
-                .map(i -> i.getRepoTags() != null && i.getRepoTags().length > 0 && !i.getRepoTags()[0].contains("<none>")
-                        ? i.getRepoTags()[0] : i.getId())
-                .orElseThrow(() -> Cd4mlException.badInput("the Docker daemon has no serving image of " + config.name()
-                        + " model " + version + " (the newest model)", "build it first (cd4ml build-image), pass "
-                        + "--image, or serve without Docker: --no-container"));
+    public static LocalModelServer inProcess(ProjectConfig config, Optional<String> model, EngineContext context) {
+        return new LocalModelServer(config, null, null, model, context);
     }
 
     /** Listens on this port (on all interfaces of this machine). Default 8080. */
@@ -120,28 +102,22 @@ public final class LocalModelServer {
         return this;
     }
 
-    /** The environment ({@code CD4ML_PYTHON}); the process's by default. */
-    public LocalModelServer withEnvironment(Map<String, String> environment) {
-        this.environment = Map.copyOf(environment);
-        return this;
-    }
-
-    public LocalModelServer withEvents(EventSink events) {
-        this.events = events;
-        return this;
-    }
-
     /**
-     * Serves until the server exits or the thread is interrupted.
+     * Serves until the server exits or the context's token is cancelled.
      *
-     * @throws OperationStoppedException when interrupted, after stopping the server
+     * @throws OperationStoppedException when cancelled, after stopping the server
      * @throws Cd4mlException if the server exits with an error
      */
     public void run() {
-        if (docker != null) {
-            runContainer();
-        } else {
-            runProcess();
+        try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+            context.cancel().throwIfCancelled("the model server of " + config.name() + ", before it started");
+            if (docker != null) {
+                runContainer();
+            } else {
+                runProcess();
+            }
+        } catch (Cd4mlException e) {
+            throw e.adviseWith(context.advice());
         }
     }
 
@@ -222,14 +198,14 @@ public final class LocalModelServer {
         Path scratch = null;
         Process process = null;
         ReadyWatcher ready = null;
-        try {
+        try (ModelLocator models = ModelLocator.forProject(config, context)) {
             scratch = Files.createTempDirectory("cd4ml-serve-");
-            Path archive = new ModelSource(config, environment).resolve(model, scratch);
+            Path archive = models.resolve(model, scratch);
             Path bundle = scratch.resolve("bundle");
             BundledServingApp.copyTo(bundle);
             Path modelDir = scratch.resolve("model");
-            BuildContext.writeModelDirectory(modelDir, archive, config, events);
-            String python = PythonInterpreter.resolve(Optional.empty(), environment);
+            ModelDirectory.write(modelDir, archive, config, events);
+            String python = PythonInterpreter.resolve(Optional.empty(), context.environment());
             ProcessBuilder builder = new ProcessBuilder(python, "-m", "cd4ml_serving").directory(scratch.toFile());
             builder.environment().putAll(ServingEnvironment.of(config, port, Optional.empty()));
             builder.environment().put("CD4ML_MODEL_DIR", modelDir.toString());

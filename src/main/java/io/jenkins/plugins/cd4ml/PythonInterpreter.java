@@ -1,4 +1,4 @@
-package io.jenkins.plugins.cd4ml.train.local;
+package io.jenkins.plugins.cd4ml;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public final class PythonInterpreter {
 
-    static final String SYSTEM_PYTHON = "/usr/bin/python3";
+    public static final String SYSTEM_PYTHON = "/usr/bin/python3";
 
     private PythonInterpreter() {
     }
@@ -33,7 +33,7 @@ public final class PythonInterpreter {
     }
 
     /** True if a command word means "the Python interpreter". */
-    static boolean isPythonWord(String word) {
+    public static boolean isPythonWord(String word) {
         return word.equals("python") || word.equals("python3");
     }
 }

@@ -1,0 +1,213 @@
+package io.jenkins.plugins.cd4ml.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.config.ConfigLoader;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.event.StageStatus;
+import io.jenkins.plugins.cd4ml.testing.Processes;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import io.jenkins.plugins.cd4ml.train.TrainingResult;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The main job as a list of stages: promotion after the gate, refusals, stopping, results that travel. */
+class MainJobTest {
+
+    private static final String TRAIN_PY = """
+            import os
+            open(os.path.join(os.environ["SM_MODEL_DIR"], "weights.txt"), "w").write("w=1")
+            print("accuracy=0.95")
+            """;
+
+    @BeforeAll
+    static void python() {
+        TestProjects.requirePythonMl();
+    }
+
+    private static ProjectConfig project(Path dir, String trainPy, String sections) throws Exception {
+        TestProjects.project(dir, trainPy, "");
+        Files.writeString(dir.resolve("config.yaml"), Files.readString(dir.resolve("config.yaml")) + sections);
+        return ConfigLoader.forProject(dir).load();
+    }
+
+    private static EngineContext context(List<Event> events, CancelToken cancel) {
+        return EngineContext.builder().environment(Map.of("PATH", System.getenv("PATH"))).events(events::add)
+                .cancel(cancel).build();
+    }
+
+    private static StageStatus status(RunResult result, String stage) {
+        return result.stages().stream().filter(s -> s.name().equals(stage)).findFirst().orElseThrow().status();
+    }
+
+    @Nested
+    class Promotion {
+
+        @Test
+        void withoutAGateTheTrainedModelIsPromoted(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, "");
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .call();
+
+            assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
+            assertThat(result.stages()).extracting(StageResult::name)
+                    .containsExactly("validate", "train", "tune", "gate", "promote", "image", "deploy");
+            assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
+            String version = result.training().orElseThrow().modelVersion();
+            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+        }
+
+        @Test
+        void aConfiguredGateThisVersionCannotRunKeepsTheModelFromBeingPromoted(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\n");
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .call();
+
+            assertThat(result.succeeded()).isTrue();
+            assertThat(status(result, "gate")).isEqualTo(StageStatus.NOT_AVAILABLE);
+            assertThat(status(result, "promote")).isEqualTo(StageStatus.SKIPPED);
+            assertThat(result.stages().get(4).summary()).contains("stored, not promoted", "gate");
+            assertThat(Path.of(java.net.URI.create(result.training().orElseThrow().modelUri()))).exists();
+            assertThat(tmp.resolve(".cd4ml/models/demo/LATEST")).doesNotExist();
+        }
+    }
+
+    @Nested
+    class Refusals {
+
+        @Test
+        void aRequestedStageThisVersionCannotRunFailsTheRunBeforeTraining(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, """
+                    tune:
+                      objective: {metric: accuracy, goal: maximize}
+                      parameters:
+                        depth: {type: int, min: 2, max: 8}
+                    """);
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .requesting("tune").call();
+
+            assertThat(result.status()).isEqualTo(RunResult.FAILED);
+            assertThat(status(result, "tune")).isEqualTo(StageStatus.FAILED);
+            assertThat(status(result, "train")).isEqualTo(StageStatus.NOT_RUN);
+            assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("configured and requested",
+                    "cannot run the tune stage"));
+            assertThat(tmp.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
+        }
+
+        @Test
+        void pushingAModelThatAConfiguredGateCannotCheckFailsBeforeTrainingAndShipsNothing(@TempDir Path tmp)
+                throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, """
+                    quality_gate:
+                      metrics: {accuracy: {min: 0.9}}
+                    serve:
+                      image: {repository: 127.0.0.1:9/cd4ml-test/never-pushed, tag: '{model_version}'}
+                    """);
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .requesting("image").withImage(image -> image.withPush(true)).call();
+
+            assertThat(result.status()).isEqualTo(RunResult.FAILED);
+            assertThat(status(result, "image")).isEqualTo(StageStatus.FAILED);
+            assertThat(status(result, "train")).isEqualTo(StageStatus.NOT_RUN);
+            assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("cannot ship the model",
+                    "gate stage is configured"));
+            assertThat(result.image()).isEmpty();
+            assertThat(tmp.resolve(".cd4ml/runs")).doesNotExist();
+        }
+    }
+
+    @Nested
+    class Stopping {
+
+        @Test
+        void cancellingTheTokenStopsTrainingAndReportsTheRunAsStopped(@TempDir Path tmp) throws Exception {
+            Path pids = tmp.resolve("pids.txt");
+            ProjectConfig config = project(tmp.resolve("p"), """
+                    import os, time
+                    open(%s, "w").write(str(os.getpid()))
+                    time.sleep(300)
+                    """.formatted("'" + pids + "'"), "");
+            CancelToken cancel = new CancelToken();
+            List<Event> events = new CopyOnWriteArrayList<>();
+            AtomicReference<RunResult> result = new AtomicReference<>();
+            Thread runner = new Thread(() -> result.set(MainJob.forProject(config, context(events, cancel)).call()));
+            runner.start();
+            for (int i = 0; i < 300 && (!Files.exists(pids) || Files.readString(pids).isBlank()); i++) {
+                Thread.sleep(100);
+            }
+            long pid = Long.parseLong(Files.readString(pids).strip());
+
+            cancel.cancel();
+            runner.join(TimeUnit.SECONDS.toMillis(60));
+
+            assertThat(runner.isAlive()).isFalse();
+            assertThat(result.get().status()).isEqualTo(RunResult.STOPPED);
+            assertThat(result.get().stopped()).isTrue();
+            assertThat(status(result.get(), "train")).isEqualTo(StageStatus.STOPPED);
+            assertThat(status(result.get(), "promote")).isEqualTo(StageStatus.NOT_RUN);
+            assertThat(result.get().error()).hasValueSatisfying(e -> assertThat(e).contains("stopped",
+                    "training process " + pid));
+            assertThat(events).anySatisfy(e -> assertThat(e).isEqualTo(new Event.StageFinished("train",
+                    StageStatus.STOPPED, result.get().error().orElseThrow())));
+            Processes.assertGone(pid);
+        }
+    }
+
+    @Nested
+    class Results {
+
+        @Test
+        void aRunResultTravelsByJavaSerializationAndKeepsItsJsonShape(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, "");
+            List<Event> events = new CopyOnWriteArrayList<>();
+            RunResult result = MainJob.forProject(config, context(events, new CancelToken())).call();
+
+            RunResult copy = (RunResult) roundTrip(result);
+            assertThat(copy.status()).isEqualTo(result.status());
+            assertThat(copy.stages()).isEqualTo(result.stages());
+            TrainingResult training = copy.training().orElseThrow();
+            assertThat(training).isEqualTo(result.training().orElseThrow());
+            assertThat(training.manifest().git()).isEqualTo(result.training().orElseThrow().manifest().git());
+            for (Event event : events) {
+                assertThat(roundTrip(event)).isEqualTo(event);
+            }
+            var json = Json.mapper().readTree(Json.mapper().writeValueAsString(copy));
+            assertThat(json.get("status").asText()).isEqualTo("succeeded");
+            assertThat(json.get("training").get("model_version").asText()).isEqualTo(training.modelVersion());
+            assertThat(json.get("training").get("manifest").get("run_id").asText()).isEqualTo(training.runId());
+            assertThat(json.has("error")).isFalse();
+            assertThat(json.has("outputs")).isFalse();
+        }
+
+        private static Object roundTrip(Object value) throws Exception {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(value);
+            }
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                return in.readObject();
+            }
+        }
+    }
+}
