@@ -1,10 +1,13 @@
 package io.jenkins.plugins.cd4ml.cli;
 
+import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.RunDeployment;
 import io.jenkins.plugins.cd4ml.event.StageStatus;
 import io.jenkins.plugins.cd4ml.run.MainJob;
 import io.jenkins.plugins.cd4ml.run.RunResult;
 import io.jenkins.plugins.cd4ml.run.StageResult;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,10 +17,10 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the whole job for the project: validate, train, then tune, gate, promote (once every "
                 + "configured gate passed), image (built with --build-image, pushed with --push) and deploy "
-                + "(stages this version cannot do yet are reported as not available; asking to push a model that a "
-                + "configured gate cannot check fails the run).",
+                + "(with --deploy). With a tune section the tune replaces the single training and the gate checks "
+                + "its best model; only a model that passed is promoted, pushed or deployed.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every stage succeeded, was skipped or is not available yet", "1:a stage failed or could "
+        exitCodeList = {"0:every stage succeeded or was skipped", "1:a stage failed or could "
                 + "not run, or the job was stopped", "2:bad usage or configuration"})
 final class RunCommand implements Callable<Integer>, HasCommonOptions {
 
@@ -34,6 +37,16 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
             + "Without it the image stage is skipped, so a local run needs no Docker daemon or registry.")
     boolean buildImage;
 
+    @Option(names = "--deploy", description = "Deploy the gated, promoted model where deploy.target says (builds the "
+            + "image; a Helm target also needs --push). Without it the deploy stage is skipped, so a local run needs "
+            + "no cluster.")
+    boolean deploy;
+
+    @Option(names = {"-e", "--environment"}, paramLabel = "ENV",
+            description = "With --deploy: the deploy.environments entry to deploy to (default: the deploy section's own "
+                    + "settings).")
+    String environment;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -43,8 +56,24 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         Console console = common.console();
         ProjectConfig config = common.loader(training).load();
-        RunResult result = MainJob.forProject(config, common.context()).withTrainer(training::apply)
-                .withImageBuild(buildImage || image.push)
+        if (environment != null && !deploy) {
+            throw Cd4mlException.badInput("--environment chooses where --deploy deploys", "add --deploy");
+        }
+        if (deploy && config.deploy().isEmpty()) {
+            throw Cd4mlException.badInput("--deploy needs a deploy section in the project", "add deploy: (target: "
+                    + "local or helm) to the project, or drop --deploy");
+        }
+        if (deploy && !image.push
+                && RunDeployment.needsPush(config, Optional.ofNullable(environment))) {
+            throw Cd4mlException.badInput("a Helm deploy needs the serving image pushed to a registry the cluster "
+                    + "pulls from", "add --push (and serve.image.repository naming that registry)");
+        }
+        MainJob job = MainJob.forProject(config, common.context()).withTrainer(training::apply)
+                .withEnvironment(environment);
+        if (deploy) {
+            job.requesting("deploy");
+        }
+        RunResult result = job.withImageBuild(buildImage || image.push || deploy)
                 .withImage(i -> image.apply(i, config, common.environment())).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {

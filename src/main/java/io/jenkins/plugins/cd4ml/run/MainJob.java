@@ -41,6 +41,7 @@ public final class MainJob {
     private final Set<String> requested = new HashSet<>();
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
     private UnaryOperator<ServingImage> imageSetup = UnaryOperator.identity();
+    private String environment;
     private List<Stage> stages;
 
     private MainJob(ProjectConfig config, EngineContext context) {
@@ -59,11 +60,11 @@ public final class MainJob {
             stages = List.of(
                     new ValidateStage(),
                     new TrainStage(trainerSetup),
-                    new NotAvailableStage("tune", c -> c.tune().isPresent(), "tune", false),
-                    new NotAvailableStage("gate", c -> c.qualityGate().isPresent(), "quality_gate", true),
+                    new TuneStage(trainerSetup),
+                    new GateStage(),
                     new PromoteStage(),
                     new ImageStage(imageSetup),
-                    new NotAvailableStage("deploy", c -> c.deploy().isPresent(), "deploy", false));
+                    new DeployStage(Optional.ofNullable(environment)));
         }
         return stages;
     }
@@ -91,6 +92,13 @@ public final class MainJob {
         } else {
             requested.remove("image");
         }
+        return this;
+    }
+
+    /** The deploy environment ({@code deploy.environments} key) the deploy stage deploys to; null for the default. */
+    public MainJob withEnvironment(String environment) {
+        this.environment = environment;
+        this.stages = null;
         return this;
     }
 

@@ -26,12 +26,12 @@ final class TrainStage implements Stage {
 
     @Override
     public boolean configured(ProjectConfig config) {
-        return true;
+        return config.tune().isEmpty();
     }
 
     @Override
     public String whyNotConfigured(ProjectConfig config) {
-        return "";
+        return "the tune section trains instead";
     }
 
     @Override

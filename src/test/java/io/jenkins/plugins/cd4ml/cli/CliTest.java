@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,7 +161,7 @@ class CliTest {
     class Run {
 
         @Test
-        void trainsTheExampleBuildsItsImageAndReportsStagesNotYetAvailable(@TempDir Path tmp) {
+        void tunesTheExampleGatesItAndBuildsItsImage(@TempDir Path tmp) {
             TestEnvironment.requireDockerAndBaseImage();
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
             String repository = "cd4ml-test/cli-run";
@@ -169,8 +170,8 @@ class CliTest {
             try {
                 assertThat(o.exitCode()).as(o.err()).isZero();
                 assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
-                        .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
-                        .containsPattern("tune +not available")
+                        .containsPattern("tune +succeeded +best of 8 trials")
+                        .containsPattern("gate +succeeded")
                         .containsPattern("image +succeeded +" + repository + ":[0-9a-f]{12} \\(not pushed; image id "
                                 + "sha256:[0-9a-f]{12}\\) with docker")
                         .containsPattern("model version +[0-9a-f]{12}")
@@ -186,39 +187,60 @@ class CliTest {
             Outcome o = cd4ml("run", project.toString());
             assertThat(o.exitCode()).as(o.err()).isZero();
             assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
-                    .containsPattern("train +succeeded +model [0-9a-f]{12}, accuracy=0\\.9")
-                    .containsPattern("gate +not available +configured, but this version of cd4ml cannot run the "
-                            + "gate stage yet")
-                    .containsPattern("promote +skipped +model [0-9a-f]{12} stored, not promoted: the configured gate "
-                            + "stage did not pass it")
+                    .containsPattern("train +skipped +the tune section trains instead")
+                    .containsPattern("tune +succeeded +best of 8 trials: trial [0-9]+, accuracy=0\\.9")
+                    .containsPattern("gate +succeeded +model [0-9a-f]{12} passed")
+                    .containsPattern("promote +succeeded +model [0-9a-f]{12} is now the LATEST model")
                     .containsPattern("image +skipped +not requested \\(build it with --build-image or --push, or "
-                            + "later with cd4ml build-image\\)");
-            assertThat(project.resolve(".cd4ml/models/iris-classifier/LATEST")).as("not promoted").doesNotExist();
+                            + "later with cd4ml build-image\\)")
+                    .containsPattern("deploy +skipped +not requested \\(deploy with --deploy, or later with cd4ml "
+                            + "deploy\\)");
+            assertThat(project.resolve(".cd4ml/models/iris-classifier/LATEST")).as("promoted").exists();
         }
 
         @Test
-        void pushingWhileTheConfiguredGateCannotRunFailsBeforeTrainingAndPushesNothing(@TempDir Path tmp)
-                throws Exception {
-            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+        void aModelFailingTheGateFailsTheRunAndPushesNothing(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, """
+                    import os
+                    open(os.path.join(os.environ["SM_MODEL_DIR"], "weights.txt"), "w").write("w=1")
+                    print("accuracy=0.5")
+                    """, "");
             String repository = TestEnvironment.registry() + "/cd4ml-test/cli-gated-"
                     + Long.toHexString(System.nanoTime());
-            Outcome o = cd4ml("run", project.toString(), "--json", "--push", "--repository", repository, "--tag",
-                    "{model_version}");
+            Files.writeString(tmp.resolve("config.yaml"), Files.readString(tmp.resolve("config.yaml"))
+                    + "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\nserve:\n  image: {repository: " + repository
+                    + ", tag: '{model_version}'}\n");
+            Outcome o = cd4ml("run", tmp.toString(), "--json", "--push");
             assertThat(o.exitCode()).as(o.err()).isEqualTo(1);
             JsonNode json = o.json();
             assertThat(json.get("status").asText()).isEqualTo("failed");
-            assertThat(json.get("stages").get(1).get("status").asText()).isEqualTo("not_run");
-            assertThat(json.get("stages").get(5).get("name").asText()).isEqualTo("image");
-            assertThat(json.get("stages").get(5).get("status").asText()).isEqualTo("failed");
-            assertThat(json.get("error").asText()).contains("cannot ship the model", "gate");
+            assertThat(json.get("stages").get(3).get("name").asText()).isEqualTo("gate");
+            assertThat(json.get("stages").get(3).get("status").asText()).isEqualTo("failed");
+            assertThat(json.get("stages").get(4).get("status").asText()).isEqualTo("not_run");
+            assertThat(json.get("stages").get(5).get("status").asText()).isEqualTo("not_run");
+            assertThat(json.get("error").asText()).contains("accuracy");
             assertThat(json.has("image")).isFalse();
-            assertThat(project.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
             HttpResponse<String> tags = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
                     + repository.replaceFirst("/", "/v2/") + "/tags/list")).header("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString((TestEnvironment.registryUser() + ":"
                     + TestEnvironment.registryPassword()).getBytes(StandardCharsets.UTF_8))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(tags.statusCode()).as("the registry has no such repository: " + tags.body()).isEqualTo(404);
+        }
+
+        @Test
+        void deployIsRequestedOnlyWithDeployAndAHelmDeployNeedsPushBeforeTraining(@TempDir Path tmp) {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+            Outcome helm = cd4ml("run", project.toString(), "--deploy", "-e", "staging");
+            assertThat(helm.exitCode()).as(helm.err()).isEqualTo(2);
+            assertThat(helm.err()).contains("Helm deploy needs the serving image pushed", "--push");
+            Outcome noDeploy = cd4ml("run", project.toString(), "-e", "staging");
+            assertThat(noDeploy.exitCode()).isEqualTo(2);
+            assertThat(noDeploy.err()).contains("--environment chooses where --deploy deploys");
+            Outcome unknown = cd4ml("run", project.toString(), "--deploy", "-e", "nowhere");
+            assertThat(unknown.exitCode()).isEqualTo(2);
+            assertThat(unknown.err()).contains("nowhere");
+            assertThat(project.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
         }
 
         @Test

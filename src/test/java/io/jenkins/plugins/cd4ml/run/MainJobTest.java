@@ -76,18 +76,99 @@ class MainJobTest {
         }
 
         @Test
-        void aConfiguredGateThisVersionCannotRunKeepsTheModelFromBeingPromoted(@TempDir Path tmp) throws Exception {
+        void aModelThatPassesTheGateIsPromoted(@TempDir Path tmp) throws Exception {
             ProjectConfig config = project(tmp, TRAIN_PY, "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\n");
 
             RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
                     .call();
 
-            assertThat(result.succeeded()).isTrue();
-            assertThat(status(result, "gate")).isEqualTo(StageStatus.NOT_AVAILABLE);
-            assertThat(status(result, "promote")).isEqualTo(StageStatus.SKIPPED);
-            assertThat(result.stages().get(4).summary()).contains("stored, not promoted", "gate");
+            assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
+            assertThat(status(result, "gate")).isEqualTo(StageStatus.SUCCEEDED);
+            assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
+            String version = result.training().orElseThrow().modelVersion();
+            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+        }
+
+        @Test
+        void aModelThatFailsTheGateFailsTheRunAndIsNeitherPromotedNorBuiltNorPushed(@TempDir Path tmp)
+                throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, """
+                    quality_gate:
+                      metrics: {accuracy: {min: 0.99}}
+                    serve:
+                      image: {repository: 127.0.0.1:9/cd4ml-test/never-pushed, tag: '{model_version}'}
+                    """);
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .requesting("image").withImage(image -> image.withPush(true)).call();
+
+            assertThat(result.status()).isEqualTo(RunResult.FAILED);
+            assertThat(status(result, "gate")).isEqualTo(StageStatus.FAILED);
+            assertThat(status(result, "promote")).isEqualTo(StageStatus.NOT_RUN);
+            assertThat(status(result, "image")).isEqualTo(StageStatus.NOT_RUN);
+            assertThat(result.error()).hasValueSatisfying(e -> assertThat(e).contains("accuracy"));
+            assertThat(result.image()).isEmpty();
             assertThat(Path.of(java.net.URI.create(result.training().orElseThrow().modelUri()))).exists();
             assertThat(tmp.resolve(".cd4ml/models/demo/LATEST")).doesNotExist();
+        }
+
+        @Test
+        void withATuneSectionTheTuneReplacesTrainingAndTheGateChecksItsBestModel(@TempDir Path tmp)
+                throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, """
+                    tune:
+                      objective: {metric: accuracy, goal: maximize}
+                      strategy: random
+                      max_trials: 2
+                      parallel_trials: 2
+                      parameters:
+                        depth: {type: int, min: 2, max: 8}
+                    quality_gate:
+                      metrics: {accuracy: {min: 0.9}}
+                    """);
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .call();
+
+            assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
+            assertThat(status(result, "train")).isEqualTo(StageStatus.SKIPPED);
+            assertThat(status(result, "tune")).isEqualTo(StageStatus.SUCCEEDED);
+            assertThat(status(result, "gate")).isEqualTo(StageStatus.SUCCEEDED);
+            assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
+            String version = result.training().orElseThrow().modelVersion();
+            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+        }
+    }
+
+    @Nested
+    class Deploy {
+
+        private static final String DEPLOY = """
+                deploy:
+                  target: local
+                  release: demo
+                """;
+
+        @Test
+        void aDeployNotRequestedIsSkipped(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, DEPLOY);
+
+            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .call();
+
+            assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
+            assertThat(status(result, "deploy")).isEqualTo(StageStatus.SKIPPED);
+            assertThat(result.stages().get(6).summary()).contains("not requested");
+        }
+
+        @Test
+        void aRequestedDeployToAnUnknownEnvironmentFailsBeforeTraining(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, TRAIN_PY, DEPLOY);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MainJob.forProject(config,
+                    context(new CopyOnWriteArrayList<>(), new CancelToken())).withEnvironment("nowhere")
+                    .requesting("deploy").call()).hasMessageContaining("nowhere");
+            assertThat(tmp.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
         }
     }
 
@@ -104,6 +185,8 @@ class MainJobTest {
                     """);
 
             RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+                    .withStages(List.of(new ValidateStage(), new TrainStage(t -> t),
+                            new NotAvailableStage("tune", c -> c.tune().isPresent(), "tune", false)))
                     .requesting("tune").call();
 
             assertThat(result.status()).isEqualTo(RunResult.FAILED);
@@ -125,7 +208,10 @@ class MainJobTest {
                     """);
 
             RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .requesting("image").withImage(image -> image.withPush(true)).call();
+                    .withStages(List.of(new ValidateStage(), new TrainStage(t -> t),
+                            new NotAvailableStage("gate", c -> c.qualityGate().isPresent(), "quality_gate", true),
+                            new ImageStage(image -> image.withPush(true))))
+                    .requesting("image").call();
 
             assertThat(result.status()).isEqualTo(RunResult.FAILED);
             assertThat(status(result, "image")).isEqualTo(StageStatus.FAILED);

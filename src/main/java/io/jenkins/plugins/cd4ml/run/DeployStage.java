@@ -1,0 +1,93 @@
+package io.jenkins.plugins.cd4ml.run;
+
+import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.DeployResult;
+import io.jenkins.plugins.cd4ml.deploy.DeployTarget;
+import io.jenkins.plugins.cd4ml.deploy.RolloutProblem;
+import io.jenkins.plugins.cd4ml.deploy.RunDeployment;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.image.ImageResult;
+import java.util.Optional;
+
+/**
+ * Deploys the run's gated, promoted model where {@code deploy.target} says (Helm release or local
+ * container, with its smoke test). Runs only when requested ({@code cd4ml run --deploy}), so a
+ * plain run needs no cluster and no Docker.
+ */
+final class DeployStage implements Stage {
+
+    /** The result name of the deploy result. */
+    static final String RESULT = "deployment";
+
+    private final Optional<String> environment;
+
+    DeployStage(Optional<String> environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public String name() {
+        return "deploy";
+    }
+
+    @Override
+    public boolean configured(ProjectConfig config) {
+        return config.deploy().isPresent();
+    }
+
+    @Override
+    public String whyNotConfigured(ProjectConfig config) {
+        return "no deploy section";
+    }
+
+    @Override
+    public boolean ships(RunState state) {
+        return state.requested(name());
+    }
+
+    @Override
+    public Optional<String> skipReason(RunState state) {
+        if (!state.requested(name())) {
+            return Optional.of("not requested (deploy with " + state.context().advice().option("deploy")
+                    + ", or later with " + state.context().advice().operation("deploy") + ")");
+        }
+        if (state.model().isEmpty()) {
+            return Optional.of("no model to deploy");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void check(RunState state, EngineContext context) {
+        if (state.requested(name())) {
+            DeployTarget.of(state.config(), environment); // an unknown environment fails before training
+        }
+    }
+
+    @Override
+    public String description(RunState state) {
+        DeployTarget target = DeployTarget.of(state.config(), environment);
+        return "deploying model " + state.model().map(CandidateModel::version).orElse("?") + " ("
+                + (target.target().equals("local") ? "local" : target.describe()) + ")";
+    }
+
+    @Override
+    public String run(RunState state, EngineContext context) {
+        DeployResult result = RunDeployment.deploy(state.config(), environment,
+                state.output(ImageStage.RESULT, ImageResult.class), state.model().orElseThrow().uri(),
+                context.environment(), context.events());
+        state.output(RESULT, result);
+        if (!result.succeeded()) {
+            throw Cd4mlException.workFailed("deploy " + result.status() + ": " + result.error(), result.problems()
+                    .stream().findFirst().map(RolloutProblem::suggestion).orElse("see the deploy's log above"), null);
+        }
+        return switch (result.status()) {
+            case "smoke-tested" -> "no Docker daemon: model " + state.model().get().version() + " smoke-tested with "
+                    + "the bundled server as a process (nothing keeps serving)";
+            default -> result.target().equals("local") ? result.release() + " serves " + result.url()
+                    + " (smoke test passed)" : result.release() + " revision " + result.revision() + " in "
+                    + result.namespace() + ", " + result.url();
+        };
+    }
+}
