@@ -51,7 +51,7 @@ public final class EngineContext {
         this.clients = base.clients;
     }
 
-    /** A builder with an empty environment, no event sink, a fresh token and neutral advice. */
+    /** A builder with an empty environment, no event sink, a fresh token and the CLI's words for advice. */
     public static Builder builder() {
         return new Builder();
     }
@@ -91,7 +91,7 @@ public final class EngineContext {
         private Map<String, String> environment = Map.of();
         private EventSink events = EventSink.NONE;
         private CancelToken cancel = new CancelToken();
-        private Advice advice = Advice.NEUTRAL;
+        private Advice advice = Advice.CLI;
         private Function<Map<String, String>, Clients> clients;
 
         private Builder() {
@@ -115,7 +115,7 @@ public final class EngineContext {
             return this;
         }
 
-        /** How the front end spells its options; {@link Advice#NEUTRAL} by default. */
+        /** How the front end spells its options; {@link Advice#CLI} (the engine's own wording) by default. */
         public Builder advice(Advice advice) {
             this.advice = Objects.requireNonNull(advice, "advice");
             return this;
