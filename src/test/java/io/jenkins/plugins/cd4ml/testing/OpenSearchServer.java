@@ -27,6 +27,10 @@ public final class OpenSearchServer implements AutoCloseable {
     private final URI base;
 
     private OpenSearchServer(Path home) {
+        // Netty's processor count is JVM-wide and set once; in the full suite another client (the AWS
+        // SDK, fabric8) has set it before OpenSearch starts, which then refuses to start. OpenSearch's
+        // own switch leaves it as it is. A test-JVM property, not one the engine sets.
+        System.setProperty("opensearch.set.netty.runtime.available.processors", "false");
         runner.onBuild((number, settings) -> {
             settings.put("network.host", "127.0.0.1");
             settings.put("http.port", "0");
