@@ -103,7 +103,8 @@ async def _load_model(app: FastAPI) -> None:
     service: PredictionService = app.state.service
 
     def load():
-        model = load_model(Path(settings.model_dir), app.state.features, app.state.manifest)
+        model = load_model(Path(settings.model_dir), app.state.features, app.state.manifest,
+                           model_input=settings.model_input, one_pass=settings.one_pass)
         warm_up(model, app.state.features)
         return model
 

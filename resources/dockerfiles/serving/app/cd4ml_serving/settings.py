@@ -34,6 +34,9 @@ class Settings:
     log_level: str = "info"
     # Seconds to wait for queued prediction records to be sent when the server stops.
     log_flush_timeout_s: float = 5.0
+    # auto: a NumPy array in feature order where checked equal to the DataFrame; dataframe: always.
+    model_input: str = "auto"
+    one_pass: bool = True  # label = argmax of predict_proba where checked to agree with predict
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -60,6 +63,8 @@ class Settings:
             log_level=reader.choice("CD4ML_LOG_LEVEL", default.log_level,
                                     ("critical", "error", "warning", "info", "debug")),
             log_flush_timeout_s=reader.number("CD4ML_LOG_FLUSH_TIMEOUT_S", default.log_flush_timeout_s, 0),
+            model_input=reader.choice("CD4ML_MODEL_INPUT", default.model_input, ("auto", "dataframe")),
+            one_pass=reader.boolean("CD4ML_ONE_PASS", default.one_pass),
         )
         if reader.problems:
             raise SettingsError("invalid environment: " + "; ".join(reader.problems))
