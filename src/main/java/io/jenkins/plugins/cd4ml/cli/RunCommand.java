@@ -99,6 +99,7 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
             s.append(String.format("  image          %s%n", i.reference()));
             s.append(String.format("  digest         %s%n", i.digest().orElse("not pushed; image id " + i.imageId())));
         });
+        result.report().ifPresent(r -> s.append(String.format("  report         %s%n", r)));
         return s.toString();
     }
 }

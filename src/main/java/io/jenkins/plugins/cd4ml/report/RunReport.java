@@ -37,6 +37,9 @@ public final class RunReport {
     /** The name of the stylesheet written next to the report. */
     public static final String STYLESHEET = "report.css";
 
+    /** Where, under the project, the newest report is also written: a fixed path for Jenkins to archive. */
+    public static final String LATEST_DIRECTORY = ".cd4ml/report";
+
     private final String project;
     private TrainingResult training;
     private TuneResult tune;
@@ -112,7 +115,7 @@ public final class RunReport {
     public Path writeForRun(Path projectDirectory, String runId) {
         String html = html();
         Path file = write(projectDirectory.resolve(".cd4ml/runs").resolve(runId), html);
-        write(projectDirectory.resolve(".cd4ml/report"), html);
+        write(projectDirectory.resolve(LATEST_DIRECTORY), html);
         return file;
     }
 

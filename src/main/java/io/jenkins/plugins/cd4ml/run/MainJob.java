@@ -8,8 +8,14 @@ import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.event.StageStatus;
+import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
+import io.jenkins.plugins.cd4ml.report.RunReport;
 import io.jenkins.plugins.cd4ml.train.Trainer;
+import io.jenkins.plugins.cd4ml.train.TrainingResult;
+import io.jenkins.plugins.cd4ml.tune.TuneResult;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -126,6 +132,35 @@ public final class MainJob {
     public RunResult call() {
         List<Stage> all = stages();
         RunState state = new RunState(config, context, requested, all);
+        RunResult result = run(all, state);
+        return report(result, state).map(p -> result.withReport(p.toString())).orElse(result);
+    }
+
+    /**
+     * Writes {@code report.html} (with {@code report.css}) into the directory of the run's model
+     * ({@code .cd4ml/runs/<run or tune id>/}) and a copy into {@code .cd4ml/report/}; a run that
+     * made no model writes only the copy. A report that cannot be written is a warning, not a failure.
+     */
+    private Optional<Path> report(RunResult result, RunState state) {
+        Optional<TuneResult> tune = state.output(TuneStage.RESULT, TuneResult.class);
+        Optional<TrainingResult> training = state.output(TrainStage.RESULT, TrainingResult.class);
+        RunReport report = RunReport.forProject(config.name()).withTraining(training.orElse(null))
+                .withTune(tune.orElse(null)).withGate(state.output(GateStage.RESULT, GateResult.class).orElse(null))
+                .withStages(result.stages(), result.status());
+        Optional<String> runId = tune.map(TuneResult::tuneId).or(() -> training.map(TrainingResult::runId));
+        try {
+            Path file = runId.isPresent() ? report.writeForRun(config.directory(), runId.get())
+                    : report.writeTo(config.directory().resolve(RunReport.LATEST_DIRECTORY));
+            context.events().info("report " + file);
+            return Optional.of(file);
+        } catch (UncheckedIOException e) {
+            context.events().warn("the run report could not be written: " + e.getMessage() + " ("
+                    + e.getCause().getMessage() + ")");
+            return Optional.empty();
+        }
+    }
+
+    private RunResult run(List<Stage> all, RunState state) {
         EventSink events = context.events();
         Set<String> names = new HashSet<>();
         for (Stage stage : all) {

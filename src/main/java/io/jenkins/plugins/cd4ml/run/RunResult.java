@@ -22,7 +22,7 @@ import java.util.Optional;
  */
 @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
         isGetterVisibility = Visibility.NONE)
-@JsonPropertyOrder({"project", "status", "stages"})
+@JsonPropertyOrder({"project", "status", "stages", "error", "report"})
 public final class RunResult implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -40,6 +40,7 @@ public final class RunResult implements Serializable {
     @JsonIgnore // written through outputs(), one JSON field per result
     private final LinkedHashMap<String, Serializable> outputs;
     private final String error;
+    private final String report;
 
     /**
      * @param status {@link #SUCCEEDED}, {@link #FAILED} or {@link #STOPPED}
@@ -48,11 +49,22 @@ public final class RunResult implements Serializable {
      */
     public RunResult(String project, String status, List<StageResult> stages, Map<String, Serializable> outputs,
             String error) {
+        this(project, status, stages, outputs, error, null);
+    }
+
+    private RunResult(String project, String status, List<StageResult> stages, Map<String, Serializable> outputs,
+            String error, String report) {
         this.project = project;
         this.status = status;
         this.stages = List.copyOf(stages);
         this.outputs = new LinkedHashMap<>(outputs);
         this.error = error;
+        this.report = report;
+    }
+
+    /** This result with the path of the run's {@code report.html} (the {@code report} field of the JSON document). */
+    public RunResult withReport(String report) {
+        return new RunResult(project, status, stages, outputs, error, report);
     }
 
     public String project() {
@@ -82,6 +94,11 @@ public final class RunResult implements Serializable {
     /** What failed (and what to do) or what was stopped, unless the run succeeded. */
     public Optional<String> error() {
         return Optional.ofNullable(error);
+    }
+
+    /** The path of the run's {@code report.html}, if it was written. */
+    public Optional<String> report() {
+        return Optional.ofNullable(report);
     }
 
     /** What the stage that names its result {@code name} produced, if it ran. */

@@ -149,4 +149,47 @@ class TuneGateCliTest {
             assertThat(o.err()).contains("there is no model 0123456789ab of demo");
         }
     }
+
+    @Nested
+    class Run {
+
+        @Test
+        void writesTheRunReportNextToTheTuneAndNamesItInTheJson(@TempDir Path tmp) throws Exception {
+            Path p = project(tmp, TUNE + "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\n");
+
+            Outcome o = CliTest.cd4ml("run", "--json", p.toString());
+
+            assertThat(o.exitCode()).as(o.err()).isEqualTo(0);
+            JsonNode json = o.json();
+            String tuneId = json.at("/tune/tune_id").asText();
+            Path report = Path.of(json.get("report").asText());
+            assertThat(report).isEqualTo(p.toAbsolutePath().resolve(".cd4ml/runs").resolve(tuneId)
+                    .resolve("report.html"));
+            assertThat(report.resolveSibling("report.css")).isRegularFile();
+            assertThat(p.resolve(".cd4ml/report/report.html")).hasSameTextualContentAs(report);
+            String html = Files.readString(report);
+            assertThat(html).contains("<section id=\"stages\">", "<section id=\"tune\">",
+                    "Quality gate: <span class=\"status passed\">passed", "run <span class=\"status succeeded\">");
+            for (String stage : new String[] {"validate", "train", "tune", "gate", "promote", "image", "deploy"}) {
+                assertThat(html).contains("<tr><td>" + stage + "</td>");
+            }
+            assertThat(html.split("<tr class=\"trial", -1)).as("a row per trial").hasSize(3 + 1);
+            assertThat(html).contains("Model " + json.at("/training/model_version").asText());
+        }
+
+        @Test
+        void aFailedGateStillWritesTheReportAndTheSummaryNamesIt(@TempDir Path tmp) throws Exception {
+            Path p = project(tmp, "quality_gate:\n  metrics: {accuracy: {min: 0.99}}\n");
+
+            Outcome o = CliTest.cd4ml("run", p.toString());
+
+            assertThat(o.exitCode()).isEqualTo(1);
+            String line = o.out().lines().filter(l -> l.startsWith("  report ")).findFirst().orElseThrow();
+            Path report = Path.of(line.replace("  report", "").strip());
+            assertThat(report.getParent().getParent()).isEqualTo(p.toAbsolutePath().resolve(".cd4ml/runs"));
+            assertThat(Files.readString(report)).contains("Quality gate: <span class=\"status failed\">failed",
+                    "0.49 below min 0.99", "run <span class=\"status failed\">", "<section id=\"model\">")
+                    .doesNotContain("<section id=\"tune\">");
+        }
+    }
 }

@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
-import io.jenkins.plugins.cd4ml.gate.GateResult;
-import io.jenkins.plugins.cd4ml.gate.QualityGate;
+import io.jenkins.plugins.cd4ml.run.MainJob;
+import io.jenkins.plugins.cd4ml.run.RunResult;
 import io.jenkins.plugins.cd4ml.testing.HeadlessChromium;
 import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.tune.ObjectiveProjects;
 import io.jenkins.plugins.cd4ml.tune.TrialStatus;
 import io.jenkins.plugins.cd4ml.tune.TuneResult;
-import io.jenkins.plugins.cd4ml.tune.Tuner;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The run report of a real tune, served with the Content Security Policy Jenkins gives archived
+ * The run report of a real {@code cd4ml run} with a tune and a gate, served with the Content Security Policy Jenkins gives archived
  * files and rendered by headless Chromium: the plots have a size, the trial table holds every
  * trial, the stylesheet and the plots' paint apply, and the browser refuses nothing.
  */
@@ -37,6 +36,7 @@ class ReportRenderingTest {
     @TempDir
     static Path tmp;
     private static HttpServer server;
+    private static RunResult run;
     private static TuneResult tune;
     private static Path report;
 
@@ -59,11 +59,12 @@ class ReportRenderingTest {
                 .resolve("config.yaml")) + "quality_gate:\n  metrics: {score: {min: 0.5}}\n");
         config = ObjectiveProjects.load(config.directory());
         Map<String, String> environment = ObjectiveProjects.environment(tmp.resolve("markers"));
-        tune = Tuner.forProject(config, TestContexts.context(environment, e -> { })).call();
-        GateResult gate = tune.best() == null ? null : QualityGate.forProject(config).check(tune.bestTraining()
-                .manifest());
-        report = RunReport.forProject(config.name()).withTune(tune).withGate(gate)
-                .writeForRun(config.directory(), tune.tuneId());
+        // the report of a real run (what cd4ml run and the Jenkins step write): stages, model, tune, gate
+        run = MainJob.forProject(config, TestContexts.context(environment, e -> { })).call();
+        tune = run.output("tune", TuneResult.class).orElseThrow();
+        report = Path.of(run.report().orElseThrow());
+        assertThat(report).isEqualTo(config.directory().resolve(".cd4ml/runs").resolve(tune.tuneId())
+                .resolve("report.html"));
 
         Path root = report.getParent();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -103,6 +104,9 @@ class ReportRenderingTest {
                 assertThat(size[1]).as("plot height").isGreaterThan(50);
             }
             assertThat(chromium.select("#trials tbody tr")).hasSize(tune.trials().size());
+            assertThat(chromium.select("#stages tbody tr")).as("a row per stage of the run")
+                    .hasSize(run.stages().size());
+            assertThat(chromium.select("#gate tbody tr")).as("the gate's checks").hasSize(1);
             assertThat(chromium.select("#trials tbody tr .status.failed")).hasSize((int) tune.count(TrialStatus.FAILED));
 
             int header = chromium.select("header").get(0);

@@ -284,6 +284,10 @@ class MainJobTest {
             assertThat(json.get("training").get("manifest").get("run_id").asText()).isEqualTo(training.runId());
             assertThat(json.has("error")).isFalse();
             assertThat(json.has("outputs")).isFalse();
+            assertThat(copy.report()).isEqualTo(result.report());
+            assertThat(json.get("report").asText()).isEqualTo(tmp.resolve(".cd4ml/runs").resolve(training.runId())
+                    .resolve("report.html").toString());
+            assertThat(Path.of(json.get("report").asText())).isRegularFile();
         }
 
         private static Object roundTrip(Object value) throws Exception {
