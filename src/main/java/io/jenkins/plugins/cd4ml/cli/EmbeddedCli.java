@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -22,8 +23,10 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * The {@code cd4ml} command run inside another program's JVM (the Jenkins plugin's agent side):
  * one subcommand with {@code --json}, options given as a Jenkinsfile writes them
- * ({@code baseImage: 'x'} for {@code --base-image x}). It reads the process environment, as the
- * CLI does; interrupting the calling thread stops it, as Ctrl-C stops the CLI.
+ * ({@code baseImage: 'x'} for {@code --base-image x}). It runs with the caller's environment and
+ * {@link CancelToken} (never the process's), so two embedded commands in one JVM (two Jenkins builds
+ * on one agent) see only their own settings and credentials; cancelling the token stops the command
+ * as Ctrl-C stops the CLI.
  *
  * <p>Running the CLI's own commands (rather than a second copy of what each does) keeps the
  * result documents, exit codes and progress text identical on both paths of the shared library.
@@ -83,12 +86,16 @@ public final class EmbeddedCli {
         return args;
     }
 
-    /** Runs {@code arguments}; progress and error lines go to {@code lines} as they are printed. */
-    public static Run run(List<String> arguments, Consumer<String> lines) {
+    /**
+     * Runs {@code arguments} with {@code environment} as the command's whole environment and
+     * {@code cancel} as its stop; progress and error lines go to {@code lines} as they are printed.
+     */
+    public static Run run(List<String> arguments, Consumer<String> lines, Map<String, String> environment,
+            CancelToken cancel) {
         StringWriter json = new StringWriter();
         try (LineWriter progress = new LineWriter(lines)) {
             int exitCode = Main.execute(arguments.toArray(String[]::new), new PrintWriter(json, true),
-                    new PrintWriter(progress, true));
+                    new PrintWriter(progress, true), environment, cancel);
             return new Run(exitCode, json.toString());
         }
     }

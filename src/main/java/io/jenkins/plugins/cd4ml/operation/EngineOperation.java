@@ -36,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
@@ -56,10 +55,14 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>{@code validate}, {@code train}, {@code buildImage}, {@code run}, {@code deploy}, {@code rollback}
- * and {@code history} call the engine's classes with this call's environment. The other operations ({@link Operation#asCommand()}) run the CLI's
- * own command in this JVM ({@link EmbeddedCli}), which reads the process environment: credentials
- * passed in {@link #withEnvironment} cannot reach them, and such a call is refused rather than run
- * without them.
+ * and {@code history} call the engine's classes; the others ({@link Operation#asCommand()}) run the
+ * CLI's own command in this JVM ({@link EmbeddedCli}). Either way the operation sees this call's
+ * environment only (its credentials included: {@code CD4ML_REGISTRY_USERNAME}, {@code KUBECONFIG},
+ * {@code AWS_ACCESS_KEY_ID}, …), never the process's, and stops when this call's token is
+ * cancelled, so two operations in one JVM (two Jenkins builds on one agent) neither see each
+ * other's credentials nor stop each other. With {@link #withId} the token can also be cancelled
+ * from another call by id ({@link RunningOperations#cancel}), which is how a Jenkins abort reaches
+ * the agent.
  *
  * <p>{@link #call()} never throws for a failure the engine reports on purpose: a bad option, an
  * invalid {@code config.yaml}, failed work and a stop all come back as an {@link OperationOutcome}
@@ -79,6 +82,7 @@ public final class EngineOperation {
     private EventSink events = EventSink.NONE;
     private CancelToken cancel = new CancelToken();
     private Advice advice = PIPELINE_ADVICE;
+    private String id;
 
     /** Advice in a Jenkinsfile's words: options as step parameters ({@code baseImage:}), operations by step name. */
     public static final Advice PIPELINE_ADVICE = new PipelineAdvice();
@@ -133,6 +137,16 @@ public final class EngineOperation {
         return this;
     }
 
+    /**
+     * Makes the running operation reachable under {@code id} ({@link RunningOperations#cancel(String)}
+     * cancels its token) for as long as {@link #call()} runs; the id must be unique among the
+     * operations running in this JVM (the Jenkins step uses a random UUID per step).
+     */
+    public EngineOperation withId(String id) {
+        this.id = id;
+        return this;
+    }
+
     /** How errors spell options; {@link #PIPELINE_ADVICE} by default. */
     public EngineOperation withAdvice(Advice advice) {
         this.advice = advice;
@@ -152,12 +166,23 @@ public final class EngineOperation {
         return options == null ? new LinkedHashMap<>() : (LinkedHashMap<String, Object>) OptionValues.plain(options);
     }
 
-    /** Runs the operation to its end. */
+    /**
+     * Runs the operation to its end: {@code stopped} if its token is cancelled (before or while it
+     * runs), after the engine has stopped what it started.
+     */
     public OperationOutcome call() {
+        try (CancelToken.Registration reachable = id == null ? () -> { } : RunningOperations.register(id, cancel);
+                CancelToken.Registration stop = cancel.interruptOnCancel()) {
+            return outcome();
+        }
+    }
+
+    private OperationOutcome outcome() {
         String operationName = name;
         try {
             Operation operation = Operation.named(name);
             operationName = operation.stepName();
+            cancel.throwIfCancelled("the " + operationName + " operation, before it started");
             if (operation.asCommand()) {
                 return command(operation);
             }
@@ -327,30 +352,16 @@ public final class EngineOperation {
                 .call();
     }
 
-    /** Environment variables that carry credentials; a command reads them from the process only. */
-    private static final List<String> CREDENTIAL_VARIABLES = List.of("CD4ML_REGISTRY_USERNAME",
-            "CD4ML_REGISTRY_PASSWORD", "KUBECONFIG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN");
-
-    /** Runs the CLI's own command for {@code operation} in this JVM. */
+    /** Runs the CLI's own command for {@code operation} in this JVM, with this call's environment and token. */
     private OperationOutcome command(Operation operation) {
         if (!EmbeddedCli.has(operation.cliName())) {
             throw Cd4mlException.badInput("the " + operation.stepName() + " operation is not available in this "
                     + "version of cd4ml", "use a cd4ml version that has it ('cd4ml --help' lists the commands)");
         }
-        List<String> unreachable = CREDENTIAL_VARIABLES.stream()
-                .filter(v -> environment.containsKey(v) && !Objects.equals(environment.get(v), System.getenv(v)))
-                .toList();
-        if (!unreachable.isEmpty()) {
-            throw Cd4mlException.badInput("credentials given for this call (" + String.join(", ", unreachable)
-                    + ") cannot reach the " + operation.stepName() + " operation in this version of cd4ml: it runs as "
-                    + "the cd4ml command and reads the agent's own environment",
-                    "give the agent its own credentials (a kubeconfig, the AWS default chain, docker login), or run "
-                    + "the cd4ml CLI with withCredentials (the shared library does with usePlugin: false)");
-        }
         List<String> arguments = EmbeddedCli.arguments(operation.cliName(), operation.stepName(), project, configFile,
                 plainOptions(options));
         ErrorText error = new ErrorText(output);
-        EmbeddedCli.Run run = EmbeddedCli.run(arguments, error);
+        EmbeddedCli.Run run = EmbeddedCli.run(arguments, error, environment, cancel);
         return outcome(operation.stepName(), run, error.text());
     }
 

@@ -66,8 +66,8 @@ public enum Operation {
 
     /**
      * True if the operation runs as its CLI command in this JVM ({@code cli.EmbeddedCli}) rather than
-     * through the engine's classes directly: it then reads the process environment, not
-     * {@link EngineOperation#withEnvironment}.
+     * through the engine's classes directly; it takes the command's options, and runs with the
+     * call's environment and cancel token like the others.
      */
     public boolean asCommand() {
         return options == null;

@@ -44,6 +44,49 @@ class TrainModelTest extends PipelineTestBase {
     }
 
     @Test
+    void promoteFalseStoresWithoutPromotingAndTrueIsTheCliDefault() {
+        cliAnswers('train', TRAINED + [promoted: false])
+
+        def result = runPipeline('''
+            @Library('cd4ml') _
+            node {
+                stored = trainModel(promote: false)
+                trainModel(promote: true)
+            }
+            return stored
+        ''')
+
+        assertThat(cliCommands()).containsExactly(
+                "cd4ml train --json --no-promote '.' > '${workspace}@tmp/cd4ml/train.json'".toString(),
+                "cd4ml train --json '.' > '${workspace}@tmp/cd4ml/train.json'".toString())
+        assertThat(result.promoted).isEqualTo(false)
+    }
+
+    @Test
+    void promoteFalseReachesThePluginStepAsItsOption() {
+        pluginStep = { Map args -> TRAINED + [promoted: false] }
+
+        runPipeline('''
+            @Library('cd4ml') _
+            node { trainModel(backend: 'local', promote: false) }
+        ''')
+
+        assertThat(pluginCalls).containsExactly([operation: 'train', options: [backend: 'local', promote: false]])
+        assertThat(shCalls).isEmpty()
+    }
+
+    @Test
+    void promoteMustBeABoolean() {
+        String message = failureOf('''
+            @Library('cd4ml') _
+            node { trainModel(promote: 'no') }
+        ''')
+
+        assertThat(message).contains("trainModel: argument 'promote' must be a Boolean, not String")
+        assertThat(shCalls).isEmpty()
+    }
+
+    @Test
     void rejectsUnknownArgumentsWithTheKnownOnes() {
         String message = failureOf('''
             @Library('cd4ml') _

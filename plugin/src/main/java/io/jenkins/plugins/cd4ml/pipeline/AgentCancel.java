@@ -1,9 +1,11 @@
 package io.jenkins.plugins.cd4ml.pipeline;
 
+import io.jenkins.plugins.cd4ml.operation.RunningOperations;
 import jenkins.security.MasterToSlaveCallable;
 
 /**
- * Runs on the agent when a build is aborted: cancels the operation's token, so the engine stops
+ * Runs on the agent when a build is aborted: cancels the token of the operation running under the
+ * step's id ({@link RunningOperations#cancel}), so the engine stops
  * what it started (process, container, Kubernetes Job, SageMaker job) and the running
  * {@link AgentOperation} returns a {@code stopped} outcome once that is done.
  */

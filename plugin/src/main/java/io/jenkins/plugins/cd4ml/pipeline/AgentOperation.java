@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.pipeline;
 
 import hudson.model.TaskListener;
 import hudson.remoting.VirtualChannel;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.image.SecretRedactor;
 import io.jenkins.plugins.cd4ml.operation.EngineOperation;
 import io.jenkins.plugins.cd4ml.operation.OperationOutcome;
@@ -25,8 +26,9 @@ import jenkins.MasterToSlaveFileCallable;
  * Runs one engine operation in the agent's JVM, in the project directory this callable is
  * invoked on, streaming events to the build log.
  *
- * <p>The engine works on a thread of its own while this one waits, so that a stop reaches it
- * from either side: {@link AgentCancel} (the build was aborted), or an interrupt
+ * <p>The engine works on a thread of its own while this one waits, so that a stop reaches the
+ * operation's {@link CancelToken} from either side: {@link AgentCancel} (the build was aborted,
+ * by the step's id through {@code operation.RunningOperations}), or an interrupt
  * of this thread, which Remoting delivers when the controller stops waiting or the channel to the
  * controller closes. Either way the engine stops what it started and this callable waits (up to
  * {@link #STOP_GRACE_MINUTES}) for it to finish doing so, so nothing is left running.
@@ -67,22 +69,20 @@ final class AgentOperation extends MasterToSlaveFileCallable<AgentResult> {
                 env.put("KUBECONFIG", file.toString());
             }
             SecretRedactor redactor = SecretRedactor.of(secrets.values(), env);
-            EngineOperation operation = EngineOperation.named(request.operation).inProject(project.toPath())
-                    .withConfigFile(request.config).withOptions(request.options).withEnvironment(env)
-                    .withOutput(new LogLines(log, redactor));
+            // the engine stops what it started (process, container, Job, SageMaker job) when this token
+            // is cancelled, and reports the operation as stopped; AgentCancel reaches it by the step's id
+            CancelToken token = new CancelToken();
+            EngineOperation operation = EngineOperation.named(request.operation).withId(operationId)
+                    .inProject(project.toPath()).withConfigFile(request.config).withOptions(request.options)
+                    .withEnvironment(env).withCancel(token).withOutput(new LogLines(log, redactor));
             FutureTask<OperationOutcome> work = new FutureTask<>(operation::call);
             Thread worker = new Thread(work, "cd4ml " + request.operation + " " + operationId);
             worker.setDaemon(true);
             // the engine finds its resources and service providers through the plugin's class loader
             worker.setContextClassLoader(AgentOperation.class.getClassLoader());
-            // the engine stops what it started (process, container, Job, SageMaker job) when its thread
-            // is interrupted, and reports the operation as stopped
-            Runnable stop = worker::interrupt;
-            RunningOperations.register(operationId, stop);
             worker.start();
-            return AgentResult.of(await(work, stop, log), redactor);
+            return AgentResult.of(await(work, token::cancel, log), redactor);
         } finally {
-            RunningOperations.remove(operationId);
             if (privateDir != null) {
                 deleteQuietly(privateDir);
             }
