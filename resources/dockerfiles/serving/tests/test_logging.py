@@ -134,3 +134,31 @@ def test_full_queue_drops_and_counts_but_never_fails_or_delays_requests(model_di
     assert elapsed < 5
     assert metric_value(dropped, "cd4ml_log_records_dropped_total", sink="stdout") == 0
     assert len(records) == 10  # the stdout sink is independent of the failing one
+
+
+def test_a_record_with_a_lone_surrogate_is_repaired_and_the_log_goes_on(model_dir, capsys):
+    body = json.dumps({**SETOSA, "request_id": "\ud800"})  # JSON text "\\ud800": valid JSON, not valid UTF-8
+    with serve(model_dir, log_stdout=True) as client:
+        first = client.post("/predict", content=body, headers={"content-type": "application/json"})
+        for n in range(3):
+            assert client.post("/predict", json={**SETOSA, "request_id": f"after-{n}"}).status_code == 200
+        text = wait_until(lambda: (lambda t: metric_value(t, "cd4ml_log_records_sent_total", sink="stdout") >= 4
+                                   and t)(client.get("/metrics").text), "four records to be written")
+    records = stdout_records(capsys.readouterr().out)
+
+    assert first.status_code < 500
+    assert [r["id"] for r in records][1:] == ["after-0", "after-1", "after-2"]
+    assert "\ud800" not in json.dumps(records[0], ensure_ascii=False).encode("utf-8", "surrogatepass").decode(
+        "utf-8", "replace")
+    assert metric_value(text, "cd4ml_log_records_sent_total", sink="stdout") == 4
+    assert metric_value(text, "cd4ml_log_records_repaired_total", sink="stdout") == 1
+    assert metric_value(text, "cd4ml_log_records_dropped_total", sink="stdout") == 0
+
+
+def test_every_drop_reason_is_exported_from_the_start(model_dir, receiver):
+    with serve(model_dir, log_stdout=True, fluentd_host="127.0.0.1", fluentd_port=receiver.port) as client:
+        text = client.get("/metrics").text
+    for sink in ("stdout", "fluentd"):
+        for reason in ("queue_full", "encode_error", "peer_not_reading", "shutdown"):
+            assert f'cd4ml_log_records_dropped_total{{reason="{reason}",sink="{sink}"}} 0.0' in text
+        assert f'cd4ml_log_records_sent_total{{sink="{sink}"}} 0.0' in text

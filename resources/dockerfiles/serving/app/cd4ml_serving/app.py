@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from . import openapi
 from .batching import MicroBatcher
 from .features import load_features
-from .logging_sink import create_prediction_log
+from .logging_sink import DROP_REASONS, create_prediction_log
 from .manifest import load_manifest
 from .metrics import Metrics
 from .middleware import BodyLimitMiddleware, BodyTooLarge, MetricsMiddleware, RequestIdMiddleware, request_id_of
@@ -76,11 +76,9 @@ def app_from_environment() -> FastAPI:
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     service: PredictionService = app.state.service
-    dropped = app.state.metrics.log_dropped
+    sinks = [name for name, on in (("stdout", settings.log_stdout), ("fluentd", settings.fluentd_host)) if on]
     service.prediction_log = create_prediction_log(
-        settings, service.model_info["name"], lambda sink: dropped.labels(sink).inc())
-    for sink in service.prediction_log.sinks:
-        dropped.labels(sink.name)  # export 0 from the start, not only after the first drop
+        settings, service.model_info["name"], app.state.metrics.log_counters(sinks, DROP_REASONS))
     loader = asyncio.get_running_loop().create_task(_load_model(app))
     if settings.workers > 1:
         # Worker processes share one listening socket and a worker accepts connections only once

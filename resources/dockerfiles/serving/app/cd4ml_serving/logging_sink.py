@@ -1,22 +1,35 @@
 """Prediction log records (DESIGN.md §5) and the sinks that ship them.
 
-A prediction must never wait for logging: each sink has a bounded queue and its own sender
-thread. A sink that cannot deliver (Fluentd down) keeps its records queued and retries with
-backoff; once its queue is full, new records for that sink are dropped and counted. Sinks are
-independent, so a dead Fluentd never delays the stdout lines a node-level collector reads.
+A prediction never waits for logging: each sink has a bounded queue and its own sender thread,
+and sinks are independent (a dead Fluentd never delays the stdout lines a node's collector
+reads). Every record offered to a sink ends in exactly one of: sent, or dropped with a reason,
+each counted (`LogCounters`):
+
+- `queue_full`: the sink's queue was full when the record was offered (peer down for long);
+- `encode_error`: the record could not be encoded even after repair (log_encoding.py);
+- `peer_not_reading`: the Fluentd peer took the batch but did not acknowledge it in time;
+- `shutdown`: still queued when the flush time at shutdown ran out.
+
+A sink whose transport fails keeps its batch and retries with exponential backoff (reconnecting
+for Fluentd) until it succeeds, so it recovers by itself once the peer is back.
 """
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import queue
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+from .fluentd_forward import ForwardClient, PeerNotReading
+from .log_encoding import Unencodable, forward_entry, json_line
 
 log = logging.getLogger("cd4ml_serving")
+
+DROP_REASONS = ("queue_full", "encode_error", "peer_not_reading", "shutdown")
+_BATCH_RECORDS = 256  # records per write or forward message
 
 
 def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Optional[dict], prediction: Any,
@@ -42,22 +55,92 @@ def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Op
     return record
 
 
-class RecordSink:
-    """A bounded queue drained by one daemon thread that calls `send(timestamp, record)`."""
+class LogCounters:
+    """Where a sink reports what became of its records; the app wires these to Prometheus."""
 
-    def __init__(self, name: str, send: Callable[[float, dict], None], queue_size: int,
-                 on_drop: Callable[[], None], close: Callable[[], None] = lambda: None,
+    def sent(self, sink: str, count: int) -> None:
+        pass
+
+    def repaired(self, sink: str, count: int) -> None:
+        pass
+
+    def dropped(self, sink: str, reason: str, count: int) -> None:
+        pass
+
+
+class Transport:
+    """How one sink encodes a record and writes a batch of encoded records."""
+
+    name = "transport"
+
+    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
+        raise NotImplementedError
+
+    def write(self, payload: bytes, count: int, deadline: float) -> None:
+        """Raises PeerNotReading (batch lost) or any other exception (batch kept and retried)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class StdoutTransport(Transport):
+    """JSON lines on stdout, for a node-level collector (Fluentd/Fluent Bit DaemonSet)."""
+
+    name = "stdout"
+
+    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
+        return json_line(record)
+
+    def write(self, payload: bytes, count: int, deadline: float) -> None:
+        stream = sys.stdout  # looked up per write so test capture and redirection take effect
+        target = getattr(stream, "buffer", None)
+        if target is None:
+            stream.write(payload.decode("utf-8"))
+        else:
+            stream.flush()
+            target.write(payload)
+            target.flush()
+        stream.flush()
+
+
+class FluentdTransport(Transport):
+    """Fluentd forward protocol, tag `<tag>.<model name>`, acknowledged batches."""
+
+    name = "fluentd"
+
+    def __init__(self, host: str, port: int, tag: str, model_name: str, timeout_s: float, ack: bool):
+        self.client = ForwardClient(host, port, f"{tag}.{model_name}", timeout_s, ack)
+
+    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
+        return forward_entry(timestamp, record)
+
+    def write(self, payload: bytes, count: int, deadline: float) -> None:
+        self.client.send(payload, count, deadline)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class RecordSink:
+    """A bounded queue drained in batches by one daemon thread that owns the transport."""
+
+    def __init__(self, transport: Transport, queue_size: int, counters: LogCounters,
                  retry_initial_s: float = 0.05, retry_max_s: float = 5.0):
-        self.name = name
-        self._send = send
-        self._close_transport = close
-        self._queue: "queue.Queue[tuple]" = queue.Queue(maxsize=queue_size)
-        self._on_drop = on_drop
+        self.name = transport.name
+        self.transport = transport
+        self.counters = counters
+        self.totals: Dict[str, int] = {"sent": 0, "repaired": 0, **{reason: 0 for reason in DROP_REASONS}}
+        self._queue: "queue.Queue[Tuple[float, dict]]" = queue.Queue(maxsize=queue_size)
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._closing = threading.Event()
         self._deadline = float("inf")
-        self._thread = threading.Thread(target=self._run, name=f"cd4ml-log-{name}", daemon=True)
+        self._totals_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the in-flight batch between sender and close()
+        self._in_flight = 0
+        self._abandoned = False
+        self._thread = threading.Thread(target=self._run, name=f"cd4ml-log-{self.name}", daemon=True)
         self._thread.start()
 
     def offer(self, timestamp: float, record: dict) -> bool:
@@ -65,83 +148,128 @@ class RecordSink:
             self._queue.put_nowait((timestamp, record))
             return True
         except queue.Full:
-            self._on_drop()
+            self._count("queue_full", 1)
             return False
 
     def close(self, timeout_s: float) -> None:
-        """Sends what is queued, for at most timeout_s; what is left then counts as dropped."""
+        """Sends what is queued for at most timeout_s; what is left then is dropped as `shutdown`."""
         self._deadline = time.monotonic() + timeout_s
         self._closing.set()
-        self._thread.join(timeout_s + 1.0)
-        self._close_transport()
+        self._thread.join(timeout_s + 0.5)
+        with self._lock:
+            if self._thread.is_alive():  # stuck in a write that does not time out (a blocked stdout)
+                self._abandoned = True
+                self._count("shutdown", self._in_flight)
+                self._in_flight = 0
+        self._drop_queued("shutdown")
+        self.transport.close()
+        totals = self.totals
+        dropped = {reason: totals[reason] for reason in DROP_REASONS if totals[reason]}
+        log.log(logging.WARNING if dropped else logging.INFO,
+                "prediction log sink %s: %d records sent, %d repaired, dropped: %s", self.name,
+                totals["sent"], totals["repaired"], dropped or "none")
 
     def _run(self) -> None:
         while True:
-            try:
-                item = self._queue.get(timeout=0.1)
-            except queue.Empty:
+            items = self._take()
+            if not items:
                 if self._closing.is_set():
                     return
                 continue
-            if not self._deliver(*item):
-                self._drop_remaining()
+            payload, count = self._encode(items)
+            if count and not self._deliver(payload, count):
+                return
+            if self._closing.is_set() and time.monotonic() >= self._deadline:
                 return
 
-    def _deliver(self, timestamp: float, record: dict) -> bool:
+    def _take(self) -> List[Tuple[float, dict]]:
+        try:
+            items = [self._queue.get_nowait() if self._closing.is_set() else self._queue.get(timeout=0.1)]
+        except queue.Empty:
+            return []
+        while len(items) < _BATCH_RECORDS:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _encode(self, items) -> Tuple[bytes, int]:
+        parts, repaired = [], 0
+        for timestamp, record in items:
+            try:
+                data, was_repaired = self.transport.encode(timestamp, record)
+            except Unencodable as e:
+                log.warning("prediction log sink %s dropped a record that cannot be encoded (%s)", self.name, e)
+                self._count("encode_error", 1)
+                continue
+            parts.append(data)
+            repaired += was_repaired
+        if repaired:
+            with self._totals_lock:
+                self.totals["repaired"] += repaired
+            self.counters.repaired(self.name, repaired)
+        with self._lock:
+            self._in_flight = len(parts)
+        return b"".join(parts), len(parts)
+
+    def _deliver(self, payload: bytes, count: int) -> bool:
+        """Writes one batch, retrying until it is delivered or lost; False once shutdown ran out."""
         delay, failing = self._retry_initial_s, False
         while True:
+            if self._closing.is_set() and time.monotonic() >= self._deadline:
+                self._resolve("shutdown")
+                return False
             try:
-                self._send(timestamp, record)
+                self.transport.write(payload, count, self._deadline)
+                self._resolve("sent")
                 if failing:
                     log.info("prediction log sink %s recovered", self.name)
                 return True
-            except Exception as e:  # any transport error: keep the record and retry
+            except PeerNotReading as e:
+                if self._closing.is_set() and time.monotonic() >= self._deadline:
+                    self._resolve("shutdown")  # cut short by the flush timeout, not by the peer
+                    return False
+                log.warning("prediction log sink %s dropped %d records: %s", self.name, count, e)
+                self._resolve("peer_not_reading")
+                return True  # the next batch goes over a new connection
+            except Exception as e:  # peer down, broken pipe: keep the batch and retry
                 if not failing:
-                    log.warning("prediction log sink %s cannot send (%s); records stay queued and are retried",
-                                self.name, e)
+                    log.warning("prediction log sink %s cannot send (%s); retrying with backoff", self.name, e)
                     failing = True
-            if self._closing.is_set() and time.monotonic() + delay > self._deadline:
-                self._on_drop()
-                return False
             if self._closing.is_set():
-                time.sleep(delay)  # draining at shutdown: keep backing off until the deadline
+                time.sleep(min(delay, max(0.0, self._deadline - time.monotonic())))
             else:
                 self._closing.wait(delay)  # returns early when shutdown starts
             delay = min(delay * 2, self._retry_max_s)
 
-    def _drop_remaining(self) -> None:
+    def _resolve(self, outcome: str) -> None:
+        with self._lock:
+            count, self._in_flight = self._in_flight, 0
+            if self._abandoned:
+                return  # close() already counted this batch
+        if outcome == "sent":
+            with self._totals_lock:
+                self.totals["sent"] += count
+            self.counters.sent(self.name, count)
+        else:
+            self._count(outcome, count)
+
+    def _drop_queued(self, reason: str) -> None:
+        dropped = 0
         while True:
             try:
                 self._queue.get_nowait()
+                dropped += 1
             except queue.Empty:
-                return
-            self._on_drop()
+                break
+        self._count(reason, dropped)
 
-
-def stdout_sender(timestamp: float, record: dict) -> None:
-    # sys.stdout is looked up per record so test capture and redirection take effect.
-    sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
-    sys.stdout.flush()
-
-
-class FluentdSender:
-    """Fluentd forward protocol via fluent-logger; tag `<tag>.<model name>`."""
-
-    def __init__(self, host: str, port: int, tag: str, model_name: str, timeout_s: float = 3.0):
-        from fluent.sender import FluentSender
-
-        self._label = model_name
-        self._sender = FluentSender(tag, host=host, port=port, timeout=timeout_s, nanosecond_precision=True)
-
-    def __call__(self, timestamp: float, record: dict) -> None:
-        if not self._sender.emit_with_time(self._label, timestamp, record):
-            error = self._sender.last_error
-            # RecordSink keeps and retries the record; the sender's own buffer would send it twice.
-            self._sender.pendings = None
-            raise ConnectionError(str(error) if error else "fluentd send failed")
-
-    def close(self) -> None:
-        self._sender.close()
+    def _count(self, reason: str, count: int) -> None:
+        if count:
+            with self._totals_lock:
+                self.totals[reason] += count
+            self.counters.dropped(self.name, reason, count)
 
 
 class PredictionLog:
@@ -156,16 +284,19 @@ class PredictionLog:
             sink.offer(now, record)
 
     def close(self, timeout_s: float) -> None:
-        for sink in self.sinks:
-            sink.close(timeout_s)
+        """Flushes all sinks in parallel within one shared timeout."""
+        closers = [threading.Thread(target=sink.close, args=(timeout_s,)) for sink in self.sinks]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join()
 
 
-def create_prediction_log(settings, model_name: str, count_drop: Callable[[str], None]) -> PredictionLog:
-    sinks = []
+def create_prediction_log(settings, model_name: str, counters: LogCounters) -> PredictionLog:
+    transports: List[Transport] = []
     if settings.log_stdout:
-        sinks.append(RecordSink("stdout", stdout_sender, settings.log_queue_size, lambda: count_drop("stdout")))
+        transports.append(StdoutTransport())
     if settings.fluentd_host:
-        sender = FluentdSender(settings.fluentd_host, settings.fluentd_port, settings.fluentd_tag, model_name)
-        sinks.append(RecordSink("fluentd", sender, settings.log_queue_size, lambda: count_drop("fluentd"),
-                                close=sender.close))
-    return PredictionLog(sinks)
+        transports.append(FluentdTransport(settings.fluentd_host, settings.fluentd_port, settings.fluentd_tag,
+                                           model_name, settings.fluentd_timeout_s, settings.fluentd_ack))
+    return PredictionLog(RecordSink(transport, settings.log_queue_size, counters) for transport in transports)

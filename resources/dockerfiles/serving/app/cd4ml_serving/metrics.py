@@ -29,15 +29,24 @@ class Metrics:
                                    ["model", "class"], registry=r)
         self.prediction_errors = Counter("cd4ml_prediction_errors_total", "Rejected or failed prediction requests",
                                          ["model", "reason"], registry=r)
+        self.log_sent = Counter("cd4ml_log_records_sent_total", "Prediction log records a sink delivered",
+                                ["sink"], registry=r)
+        self.log_repaired = Counter("cd4ml_log_records_repaired_total",
+                                    "Prediction log records delivered after repair (unencodable values replaced)",
+                                    ["sink"], registry=r)
         self.log_dropped = Counter("cd4ml_log_records_dropped_total",
-                                   "Prediction log records dropped because a sink's queue was full",
-                                   ["sink"], registry=r)
+                                   "Prediction log records not delivered, by reason (queue_full, encode_error, "
+                                   "peer_not_reading, shutdown)", ["sink", "reason"], registry=r)
         self.batch_rows = Histogram("cd4ml_model_batch_rows", "Rows per model call (micro-batching merges requests)",
                                     buckets=_BATCH_BUCKETS, registry=r)
         self.model_ready = Gauge("cd4ml_model_ready", "1 once the model is loaded",
                                  ["model", "version"], registry=r, multiprocess_mode="max")
         self.model_ready.labels(model_name, model_version).set(0)
         self._version = model_version
+
+    def log_counters(self, sinks: Sequence[str], reasons: Sequence[str]) -> "PrometheusLogCounters":
+        """The prediction log's counters, every sink and reason exported as 0 from the start."""
+        return PrometheusLogCounters(self, sinks, reasons)
 
     def mark_ready(self) -> None:
         self.model_ready.labels(self.model_name, self._version).set(1)
@@ -56,3 +65,22 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class PrometheusLogCounters:
+    """LogCounters (logging_sink.py) on this app's Prometheus counters; label children are
+    resolved once, since the sender threads report every batch."""
+
+    def __init__(self, metrics: Metrics, sinks: Sequence[str], reasons: Sequence[str]):
+        self._sent = {sink: metrics.log_sent.labels(sink) for sink in sinks}
+        self._repaired = {sink: metrics.log_repaired.labels(sink) for sink in sinks}
+        self._dropped = {(sink, reason): metrics.log_dropped.labels(sink, reason) for sink in sinks for reason in reasons}
+
+    def sent(self, sink: str, count: int) -> None:
+        self._sent[sink].inc(count)
+
+    def repaired(self, sink: str, count: int) -> None:
+        self._repaired[sink].inc(count)
+
+    def dropped(self, sink: str, reason: str, count: int) -> None:
+        self._dropped[(sink, reason)].inc(count)

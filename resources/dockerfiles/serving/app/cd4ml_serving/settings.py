@@ -27,6 +27,8 @@ class Settings:
     fluentd_host: Optional[str] = None  # None: no Fluentd sink
     fluentd_port: int = 24224
     fluentd_tag: str = "cd4ml.predictions"
+    fluentd_timeout_s: float = 3.0  # connect, write and acknowledgement deadline per batch
+    fluentd_ack: bool = True  # wait for the peer's ack of every batch (Fluentd, Fluent Bit >= 1.5)
     log_queue_size: int = 10000
     batch_max_size: int = 0  # 0: micro-batching off
     batch_max_latency_ms: float = 5.0
@@ -56,6 +58,8 @@ class Settings:
             fluentd_host=reader.text("CD4ML_FLUENTD_HOST", None),
             fluentd_port=reader.integer("CD4ML_FLUENTD_PORT", default.fluentd_port, 1, 65535),
             fluentd_tag=reader.text("CD4ML_FLUENTD_TAG", default.fluentd_tag),
+            fluentd_timeout_s=reader.number("CD4ML_FLUENTD_TIMEOUT_S", default.fluentd_timeout_s, 0.01),
+            fluentd_ack=reader.boolean("CD4ML_FLUENTD_ACK", default.fluentd_ack),
             log_queue_size=reader.integer("CD4ML_LOG_QUEUE_SIZE", default.log_queue_size, 1),
             batch_max_size=reader.integer("CD4ML_BATCH_MAX_SIZE", default.batch_max_size, 0),
             batch_max_latency_ms=reader.number("CD4ML_BATCH_MAX_LATENCY_MS", default.batch_max_latency_ms, 0),

@@ -289,6 +289,7 @@ class PredictionLogsInOpenSearchTest {
             assertThat(metricsScrape).as(name).containsPattern("(?m)^" + name + "[{ ]");
         }
         // every record of this run reached its sink: the dropped-records panel reads zero
-        assertThat(metricsScrape).contains("cd4ml_log_records_dropped_total{sink=\"stdout\"} 0.0");
+        assertThat(metricsScrape).contains("cd4ml_log_records_dropped_total{reason=\"queue_full\",sink=\"stdout\"} 0.0")
+                .doesNotContainPattern("(?m)^cd4ml_log_records_dropped_total\\{[^}]*sink=\"stdout\"[^}]*\\} [1-9]");
     }
 }
