@@ -50,15 +50,27 @@ def strict_row_config():
 
 
 def before_validator(field_name: str, check: Callable[[Any], Any]):
+    run = _named(f"before_{field_name}", check)
     if V2:
-        return field_validator(field_name, mode="before")(lambda cls, value: check(value))
-    return validator(field_name, pre=True, allow_reuse=True)(lambda cls, value: check(value))
+        return field_validator(field_name, mode="before")(run)
+    return validator(field_name, pre=True, allow_reuse=True)(run)
 
 
 def after_validator(field_name: str, check: Callable[[Any], Any]):
+    run = _named(f"after_{field_name}_{getattr(check, '__name__', 'check')}", check)
     if V2:
-        return field_validator(field_name, mode="after")(lambda cls, value: check(value))
-    return validator(field_name, allow_reuse=True)(lambda cls, value: check(value))
+        return field_validator(field_name, mode="after")(run)
+    return validator(field_name, allow_reuse=True)(run)
+
+
+def _named(name: str, check: Callable[[Any], Any]):
+    # pydantic 1 keeps one validator per function name and field: anonymous ones would replace
+    # each other (an int feature's type check lost to its enum check).
+    def run(cls, value):
+        return check(value)
+
+    run.__name__ = run.__qualname__ = name
+    return run
 
 
 def validate(model: type, data: Any):

@@ -16,7 +16,6 @@ from typing import Optional
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from . import openapi
 from .batching import MicroBatcher
@@ -24,11 +23,12 @@ from .features import load_features
 from .logging_sink import DROP_REASONS, create_prediction_log
 from .manifest import load_manifest
 from .metrics import Metrics
-from .middleware import BodyLimitMiddleware, BodyTooLarge, MetricsMiddleware, RequestIdMiddleware, request_id_of
+from .errors import MAX_MESSAGE_CHARS, ClientError, Limits, SafeJSONResponse, clip, error_body
+from .middleware import BodyLimitMiddleware, MetricsMiddleware, RequestIdMiddleware, request_id_of
 from .model import ModelLoadError, load_model, warm_up
 from .routes import build_router
 from .routes_oip import UnknownModel, build_oip_router
-from .schemas import InvalidInput, RowSchema
+from .schemas import RowSchema
 from .service import ModelNotReady, PredictionFailed, PredictionService
 from .settings import Settings
 
@@ -41,7 +41,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     manifest = load_manifest(model_dir / "model.json")
     features = load_features(model_dir / "features.yaml")
     model_name = settings.model_name or manifest.project
-    schema = RowSchema(features, manifest.id_field, model_name)
+    schema = RowSchema(features, manifest.id_field, model_name, Limits(
+        max_errors=settings.max_errors, max_depth=settings.max_json_depth, max_rows=settings.max_rows,
+        max_csv_field_chars=settings.max_csv_field_chars))
     metrics = Metrics(model_name, manifest.version)
     service = PredictionService(schema, {"name": model_name, "version": manifest.version, "image": settings.image},
                                 metrics)
@@ -122,31 +124,35 @@ async def _load_model(app: FastAPI) -> None:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(InvalidInput)
-    async def invalid_input(request: Request, exc: InvalidInput):
-        body = {"detail": exc.errors}
-        if request.url.path.startswith("/v2/"):
-            body["error"] = str(exc)  # the Open Inference Protocol's error field
-        return JSONResponse(body, status_code=422)
-
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge):
-        return JSONResponse({"detail": str(exc)}, status_code=413)
+    # Every answer here is JSON of bounded size that always encodes (errors.SafeJSONResponse).
+    @app.exception_handler(ClientError)
+    async def client_error(request: Request, exc: ClientError):
+        if exc.counted_by_handler:  # the rest were counted (and logged) by the prediction service
+            metrics: Metrics = request.app.state.metrics
+            metrics.prediction_errors.labels(metrics.model_name, exc.reason).inc()
+        return SafeJSONResponse(error_body(exc, oip=request.url.path.startswith("/v2/")), status_code=exc.status)
 
     @app.exception_handler(ModelNotReady)
     async def not_ready(request: Request, exc: ModelNotReady):
         failure = request.app.state.load_error
-        return JSONResponse({"detail": f"model failed to load: {failure}" if failure else "model is loading"},
-                            status_code=503, headers={"Retry-After": "1"})
+        return SafeJSONResponse({"detail": f"model failed to load: {clip(failure, MAX_MESSAGE_CHARS)}" if failure
+                                 else "model is loading"}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(PredictionFailed)
     async def failed(request: Request, exc: PredictionFailed):
-        return JSONResponse({"detail": "the model failed on this input", "error": str(exc),
-                             "request_id": request_id_of(request.scope)}, status_code=500)
+        return SafeJSONResponse({"detail": "the model failed on this input", "error": clip(str(exc), MAX_MESSAGE_CHARS),
+                                 "request_id": request_id_of(request.scope)}, status_code=500)
 
     @app.exception_handler(UnknownModel)
     async def unknown_model(request: Request, exc: UnknownModel):
-        return JSONResponse({"error": str(exc), "detail": str(exc)}, status_code=404)
+        message = clip(str(exc), MAX_MESSAGE_CHARS)
+        return SafeJSONResponse({"error": message, "detail": message}, status_code=404)
+
+    @app.exception_handler(Exception)
+    async def server_fault(request: Request, exc: Exception):
+        # A bug: Starlette logs the traceback after this answer; the client gets JSON, not text.
+        return SafeJSONResponse({"detail": "internal server error", "request_id": request_id_of(request.scope)},
+                                status_code=500)
 
 
 def _fastapi(lifespan, **kwargs) -> FastAPI:

@@ -8,66 +8,188 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, List, Optional, Sequence, Tuple
 
+from .errors import InvalidInput, Limits, Problems, TooLarge, UnsupportedMediaType, error
 from .features import Feature
 from .model import Prediction
-from .schemas import InvalidInput, error
 
 Items = List[Tuple[tuple, Any]]
 
+JSON = "application/json"
+CSV = "text/csv"
 
-def parse_json(body: bytes) -> Any:
+# A JSON string token, also when unterminated or ending in a lone backslash: every '"' starts a
+# match that ends at its closing quote or at the end of the body, so stripping strings is linear.
+_STRING = re.compile(rb'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENERS = frozenset(b"[{")
+# A JSON escape of a UTF-16 surrogate; the parser pairs valid ones, so any left alone are lone.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def media_type(header: Optional[str]) -> Optional[str]:
+    """The media type of a Content-Type header, lower case without parameters; None if absent
+    or blank, "" if the header has parameters but no type."""
+    if header is None or not header.strip():
+        return None
+    return header.split(";", 1)[0].strip().lower()
+
+
+def require_media_type(header: Optional[str], accepted: Sequence[str]) -> str:
+    """The request's media type if the endpoint accepts it; a missing Content-Type means JSON
+    (the first accepted type), as simple clients often send none."""
+    given = media_type(header)
+    if given is None:
+        return accepted[0]
+    if given not in accepted:
+        hint = (" (curl -d sends application/x-www-form-urlencoded: add -H 'Content-Type: application/json')"
+                if given == "application/x-www-form-urlencoded" else "")
+        raise UnsupportedMediaType(f"unsupported Content-Type {given[:100]!r}: this endpoint accepts "
+                                   f"{' or '.join(accepted)}{hint}")
+    return given
+
+
+def parse_json(body: bytes, limits: Limits = Limits()) -> Any:
+    """The body as JSON, refusing nesting deeper than `limits.max_depth` before parsing (the
+    parser recurses once per level) and strings with lone surrogates (not Unicode text)."""
+    if _too_deep(body, limits.max_depth):
+        raise InvalidInput([error(("body",), f"JSON nested deeper than {limits.max_depth} levels "
+                                             "(CD4ML_MAX_JSON_DEPTH)", "value_error.jsondepth")])
     try:
-        return json.loads(body)
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+        payload = json.loads(body)
+    except RecursionError as e:  # only if the depth limit is set near the interpreter's own
+        raise InvalidInput([error(("body",), "JSON nested too deep", "value_error.jsondepth")]) from e
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, integers beyond 4300 digits
         raise InvalidInput([error(("body",), f"invalid JSON: {e}", "value_error.jsondecode")]) from e
+    if _SURROGATE_ESCAPE.search(body):
+        where = _lone_surrogate(payload)
+        if where is not None:
+            raise InvalidInput([error(("body",) + where, "text holds a lone UTF-16 surrogate escape (such as "
+                                      "\\ud800), which is not a Unicode character", "value_error.unicode")])
+    return payload
 
 
-def json_rows(payload: Any, features: Sequence[Feature]) -> Items:
+def _too_deep(body: bytes, max_depth: int) -> bool:
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return False  # cannot be deeper than it has brackets (the common case: no scan)
+    depth = 0
+    for byte in _STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        if byte in _OPENERS:
+            depth += 1
+            if depth > max_depth:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _lone_surrogate(payload: Any) -> Optional[tuple]:
+    """Location of the first string (key or value) holding a surrogate code point, or None."""
+    stack = [((), payload)]
+    while stack:
+        location, value = stack.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                return location
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _has_surrogate(key):
+                    return location + (key,)
+                stack.append((location + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((location + (index,), item) for index, item in enumerate(value))
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def json_rows(payload: Any, features: Sequence[Feature], limits: Limits = Limits()) -> Items:
     """One object, a list of objects, or {"instances": [...]} (TF Serving / Vertex style)."""
     names = {f.name for f in features}
     if isinstance(payload, dict) and set(payload) == {"instances"} and "instances" not in names:
-        return _list_rows(payload["instances"], ("body", "instances"))
+        return _list_rows(payload["instances"], ("body", "instances"), limits)
     if isinstance(payload, dict):
         return [(("body",), payload)]
     if isinstance(payload, list):
-        return _list_rows(payload, ("body",))
+        return _list_rows(payload, ("body",), limits)
     raise InvalidInput([error(("body",), 'expected a JSON object, a list of objects or {"instances": [...]}',
                               "type_error")])
 
 
-def _list_rows(values: Any, location: tuple) -> Items:
+def _list_rows(values: Any, location: tuple, limits: Limits) -> Items:
     if not isinstance(values, list):
         raise InvalidInput([error(location, "expected a list of objects", "type_error.list")])
     if not values:
         raise InvalidInput([error(location, "at least one row is required", "value_error.list.min_items")])
+    check_row_count(len(values), limits)
     return [(location + (index,), value) for index, value in enumerate(values)]
 
 
-def csv_rows(body: bytes, features: Sequence[Feature]) -> Items:
+def check_row_count(count: int, limits: Limits) -> None:
+    if count > limits.max_rows:
+        raise TooLarge(f"{count} rows in one request; at most {limits.max_rows} are accepted "
+                       "(CD4ML_MAX_ROWS): split the request")
+
+
+def csv_rows(body: bytes, features: Sequence[Feature], limits: Limits = Limits()) -> Items:
     """SageMaker-style CSV: one row per line, values in features.yaml order, no id column.
-    A header line equal to the feature names is skipped; an empty cell is a missing value."""
+    A header line equal to the feature names is skipped; an empty cell is a missing value.
+    Lines may end in LF, CRLF or CR. Reading stops at the first problem past the error limit
+    and at the first row past the row limit."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InvalidInput([error(("body",), f"CSV body is not UTF-8: {e}", "value_error")]) from e
+    _allow_csv_fields_of(limits.max_csv_field_chars)
     names = [f.name for f in features]
-    lines = [line for line in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in line)]
-    if lines and [cell.strip() for cell in lines[0]] == names:
-        lines = lines[1:]
-    if not lines:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    items, problems, index, header_checked = [], Problems(limits.max_errors), 0, False
+    try:
+        for line in reader:
+            if not any(cell.strip() for cell in line):
+                continue
+            if not header_checked:
+                header_checked = True
+                if [cell.strip() for cell in line] == names:
+                    continue
+            check_row_count(index + 1, limits)
+            location = ("body", index)
+            index += 1
+            if len(line) != len(names):
+                problems.add(location, f"expected {len(names)} values ({', '.join(names)}), got {len(line)}",
+                             "value_error.csv")
+            elif any(len(cell) > limits.max_csv_field_chars for cell in line):
+                problems.add(location, f"a value is longer than {limits.max_csv_field_chars} characters "
+                                       "(CD4ML_MAX_CSV_FIELD_CHARS)", "value_error.csv")
+            else:
+                items.append((location, {n: cell.strip() for n, cell in zip(names, line) if cell.strip() != ""}))
+            if problems.full:
+                if next(reader, None) is not None:
+                    problems.omitted += 1  # more lines left unread
+                break
+    except csv.Error as e:
+        message = (f"a value is longer than {limits.max_csv_field_chars} characters (CD4ML_MAX_CSV_FIELD_CHARS)"
+                   if "field larger than field limit" in str(e) else f"invalid CSV: {e}")
+        problems.add(("body", index), message, "value_error.csv")
+    problems.raise_if_any()
+    if not items:
         raise InvalidInput([error(("body",), "at least one CSV row is required", "value_error.list.min_items")])
-    items, problems = [], []
-    for index, line in enumerate(lines):
-        if len(line) != len(names):
-            problems.append(error(("body", index), f"expected {len(names)} values ({', '.join(names)}), "
-                                                   f"got {len(line)}", "value_error.csv"))
-            continue
-        items.append((("body", index), {n: cell.strip() for n, cell in zip(names, line) if cell.strip() != ""}))
-    if problems:
-        raise InvalidInput(problems)
     return items
+
+
+def _allow_csv_fields_of(chars: int) -> None:
+    # The csv module's limit is process-wide; it is only ever raised here, and the per-cell check
+    # above enforces the configured one.
+    if csv.field_size_limit() < chars:
+        csv.field_size_limit(chars)
 
 
 def predict_response(prediction: Prediction, model: dict) -> dict:

@@ -5,13 +5,13 @@ runs the app in a separate task.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
 
 from starlette.routing import Match
 
+from .errors import TooLarge
 from .metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -19,7 +19,10 @@ REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(TooLarge):
+    """Raised while the handler reads the body, before any decoding (so the app's handler counts it)."""
+    counted_by_handler = True
+
     def __init__(self, limit: int):
         super().__init__(f"request body exceeds the limit of {limit} bytes (CD4ML_MAX_BODY_BYTES)")
         self.limit = limit
@@ -52,8 +55,9 @@ class RequestIdMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over the limit, judged by Content-Length or, for chunked uploads, while
-    reading (BodyTooLarge is raised into the handler and turned into 413 by the app)."""
+    """413 for bodies over the limit: BodyTooLarge is raised into the handler that reads the body
+    (at its first read when Content-Length already says too much, else once the chunks received
+    pass the limit) and turned into 413 by the app's error handler."""
 
     def __init__(self, app, max_bytes: int):
         self.app = app
@@ -63,12 +67,13 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = _header(scope, "content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            return await send_json(send, 413, {"detail": str(BodyTooLarge(self.max_bytes))})
+        declared_too_large = bool(declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes)
         received = 0
 
         async def limited_receive():
             nonlocal received
+            if declared_too_large:
+                raise BodyTooLarge(self.max_bytes)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -123,10 +128,3 @@ def _header(scope, name: str):
         if key.lower() == wanted:
             return value.decode("latin-1")
     return None
-
-
-async def send_json(send, status: int, body: dict) -> None:
-    payload = json.dumps(body).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-    await send({"type": "http.response.body", "body": payload})

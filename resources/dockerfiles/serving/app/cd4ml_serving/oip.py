@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
+from .codecs import check_row_count
+from .errors import InvalidInput, Limits, Problems, error
 from .features import Feature
 from .model import Prediction
-from .schemas import InvalidInput, error
 
 DATATYPES = {"BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64",
              "FP16", "FP32", "FP64", "BYTES"}
@@ -19,21 +20,26 @@ FEATURE_DATATYPES = {"float": "FP64", "int": "INT64", "str": "BYTES", "bool": "B
 OUTPUTS = ("predict", "predict_proba")
 
 
-def rows_from_request(payload: Any, features: Sequence[Feature]):
+def rows_from_request(payload: Any, features: Sequence[Feature], limits: Limits = Limits()):
     if not isinstance(payload, dict):
         raise InvalidInput([error(("body",), "expected an inference request object with `inputs`", "type_error.dict")])
+    request_id = payload.get("id")
+    if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
+        raise InvalidInput([error(("body", "id"), "the request id must be a string", "type_error.str")])
     inputs = payload.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise InvalidInput([error(("body", "inputs"), "expected a non-empty list of input tensors", "value_error")])
-    tensors = [_tensor(t, ("body", "inputs", i)) for i, t in enumerate(inputs)]
+    tensors = [_tensor(t, ("body", "inputs", i), limits) for i, t in enumerate(inputs)]
     names = [f.name for f in features]
     by_feature = [t for t in tensors if t["name"] in names]
     if len(tensors) == 1 and not by_feature:
         return _rows_from_matrix(tensors[0], names)
-    unknown = [t for t in tensors if t["name"] not in names]
-    if unknown:
-        raise InvalidInput([error(t["loc"] + ("name",), f"unknown input {t['name']!r}; send one input per feature "
-                                  f"({', '.join(names)}) or a single 2-D input", "value_error") for t in unknown])
+    problems = Problems(limits.max_errors)
+    for t in tensors:
+        if t["name"] not in names:
+            problems.add(t["loc"] + ("name",), f"unknown input {t['name'][:100]!r}; send one input per feature "
+                                               f"({', '.join(names)}) or a single 2-D input", "value_error")
+    problems.raise_if_any()
     return _rows_from_columns(tensors)
 
 
@@ -90,7 +96,7 @@ def datatype_of(values: Sequence[Any]) -> str:
     return "BYTES"
 
 
-def _tensor(raw: Any, loc: tuple) -> dict:
+def _tensor(raw: Any, loc: tuple, limits: Limits) -> dict:
     if not isinstance(raw, dict):
         raise InvalidInput([error(loc, "expected a tensor object {name, shape, datatype, data}", "type_error.dict")])
     problems = []
@@ -100,13 +106,14 @@ def _tensor(raw: Any, loc: tuple) -> dict:
     if not isinstance(shape, list) or not shape or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
                                                             for d in shape):
         problems.append(error(loc + ("shape",), "expected a list of non-negative integers", "value_error"))
-    if datatype not in DATATYPES:
+    if not isinstance(datatype, str) or datatype not in DATATYPES:
         problems.append(error(loc + ("datatype",), f"expected one of {', '.join(sorted(DATATYPES))}", "value_error"))
     data = raw.get("data")
     if not isinstance(data, list):
         problems.append(error(loc + ("data",), "expected a list", "type_error.list"))
     if problems:
         raise InvalidInput(problems)
+    check_row_count(shape[0], limits)
     flat = _flatten(data)
     if len(flat) != math.prod(shape):
         raise InvalidInput([error(loc + ("data",), f"shape {shape} needs {math.prod(shape)} values, got {len(flat)}",
@@ -141,10 +148,14 @@ def _rows_from_matrix(tensor: dict, names: List[str]) -> list:
 
 
 def _flatten(data: list) -> list:
-    flat = []
-    for value in data:
-        if isinstance(value, list):
-            flat.extend(_flatten(value))
-        else:
+    """Nested lists in row-major order; iterative, so no nesting depth can exhaust the stack."""
+    flat, stack = [], [iter(data)]
+    while stack:
+        for value in stack[-1]:
+            if isinstance(value, list):
+                stack.append(iter(value))
+                break
             flat.append(value)
+        else:
+            stack.pop()
     return flat

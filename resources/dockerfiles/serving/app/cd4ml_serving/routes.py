@@ -10,10 +10,13 @@ from .schemas import RowSchema
 from .service import PredictionService
 
 _ERRORS = {
-    413: {"description": "Request body larger than CD4ML_MAX_BODY_BYTES"},
-    422: {"description": "Invalid input; `detail` lists every problem with its location in the body"},
+    413: {"description": "Request body larger than CD4ML_MAX_BODY_BYTES, or more rows than CD4ML_MAX_ROWS"},
+    415: {"description": "A Content-Type this endpoint does not accept"},
+    422: {"description": "Invalid input; `detail` lists every problem (up to CD4ML_MAX_ERRORS) with its location "
+                         "in the body"},
     503: {"description": "The model is not loaded yet"},
 }
+_INVOCATION_TYPES = (codecs.JSON, codecs.CSV)
 _PREDICT_RESPONSE = {"description": "One prediction per row, in request order", "content": {"application/json": {
     "example": {"predictions": ["setosa"], "probabilities": [{"setosa": 0.97, "versicolor": 0.03}],
                 "model": {"name": "iris-classifier", "version": "3f2a9c1b7d4e"}}}}}
@@ -31,9 +34,12 @@ def build_router(schema: RowSchema) -> APIRouter:
     async def predict(request: Request):
         """Accepts one JSON object of feature values, a list of them, or `{"instances": [...]}`."""
         service = service_of(request)
+        codecs.require_media_type(request.headers.get("content-type"), (codecs.JSON,))
         body = await request.body()
+        limits = schema.limits
         outcome = await service.predict(
-            lambda: codecs.json_rows(codecs.parse_json(body), schema.features), request_id_of(request.scope))
+            lambda: codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits),
+            request_id_of(request.scope))
         return JSONResponse(codecs.predict_response(outcome.prediction, _model_ref(service)))
 
     @router.post("/invocations", tags=["sagemaker"], summary="SageMaker hosting: predict (JSON or CSV)",
@@ -42,25 +48,28 @@ def build_router(schema: RowSchema) -> APIRouter:
         """JSON as for /predict, or `text/csv` rows in feature order. `Accept: text/csv` answers
         one prediction per line (SageMaker batch transform)."""
         service = service_of(request)
-        content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        body = await request.body()
+        header = request.headers.get("content-type")
         handlers = service.model.handlers if service.ready else None
         if handlers is not None and handlers.handles_invocations:
+            # The handlers own the format; the default input_fn takes JSON and CSV only.
+            content_type = ((codecs.media_type(header) or codecs.JSON) if handlers.input_fn
+                            else codecs.require_media_type(header, _INVOCATION_TYPES))
+            body = await request.body()
             accept = (request.headers.get("accept") or "application/json").split(",")[0].strip()
             if accept in ("*/*", ""):
                 accept = "application/json"
             answer, media_type = await service.invoke_handlers(body, content_type, accept,
                                                                request_id_of(request.scope))
             return Response(answer, media_type=media_type)
-        if content_type == "text/csv":
+        content_type = codecs.require_media_type(header, _INVOCATION_TYPES)
+        body = await request.body()
+        limits = schema.limits
+        if content_type == codecs.CSV:
             def decode():
-                return codecs.csv_rows(body, schema.features)
-        elif content_type == "application/json":
-            def decode():
-                return codecs.json_rows(codecs.parse_json(body), schema.features)
+                return codecs.csv_rows(body, schema.features, limits)
         else:
-            return JSONResponse({"detail": f"unsupported content type {content_type!r}; "
-                                           "send application/json or text/csv"}, status_code=415)
+            def decode():
+                return codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits)
         outcome = await service.predict(decode, request_id_of(request.scope))
         if codecs.accepts_csv(request.headers.get("accept")):
             return PlainTextResponse(codecs.csv_response(outcome.prediction), media_type="text/csv")

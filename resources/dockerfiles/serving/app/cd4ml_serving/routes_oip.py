@@ -64,12 +64,13 @@ def build_oip_router(schema: RowSchema) -> APIRouter:
     @router.post("/v2/models/{name}/versions/{version}/infer", include_in_schema=False)
     async def infer(request: Request, name: str, version: Optional[str] = None):
         service = _checked(request, name, version)
+        codecs.require_media_type(request.headers.get("content-type"), (codecs.JSON,))
         body = await request.body()
         state = {}
 
         def decode():
-            payload = codecs.parse_json(body)
-            rows = oip.rows_from_request(payload, schema.features)
+            payload = codecs.parse_json(body, schema.limits)
+            rows = oip.rows_from_request(payload, schema.features, schema.limits)
             state["outputs"] = oip.requested_outputs(payload, service.model.has_probabilities)
             state["id"] = payload.get("id")
             return rows

@@ -9,20 +9,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
 from pydantic import ValidationError, create_model
 
 from . import _pydantic_compat as compat
+from .errors import InvalidInput, Limits, Problems, error  # noqa: F401 - InvalidInput and error re-exported
 from .features import Feature
 
-
-class InvalidInput(Exception):
-    """Client input failed validation; `errors` are FastAPI-style {loc, msg, type} dicts."""
-
-    def __init__(self, errors: List[dict]):
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
-        self.errors = errors
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,29 +31,35 @@ class Row:
 class RowSchema:
     """Validates rows against the features of one model."""
 
-    def __init__(self, features: Sequence[Feature], id_field: Optional[str], title: str):
+    def __init__(self, features: Sequence[Feature], id_field: Optional[str], title: str,
+                 limits: Limits = Limits()):
         self.features = tuple(features)
+        self.limits = limits
         self.id_field = id_field
         self._id_is_feature = id_field is not None and any(f.name == id_field for f in features)
         self.model = _build_model(self.features, None if self._id_is_feature else id_field, title)
 
     def validate(self, items: Sequence[Tuple[Tuple, Any]]) -> List[Row]:
-        """Validates (location, value) pairs; raises InvalidInput with every error of every row."""
-        rows, errors = [], []
+        """Validates (location, value) pairs; raises InvalidInput with the errors of every row, up to
+        `limits.max_errors` (validation stops there: a large bad body costs no more than that)."""
+        rows, problems = [], Problems(self.limits.max_errors)
         for location, value in items:
+            if problems.full:
+                problems.omitted += 1
+                continue
             if not isinstance(value, dict):
-                errors.append(error(location, "expected a JSON object of feature values", "type_error.dict"))
+                problems.add(location, "expected a JSON object of feature values", "type_error.dict")
                 continue
             try:
                 data = compat.dump_by_alias(compat.validate(self.model, value))
             except ValidationError as e:
-                errors.extend(error(location + tuple(err["loc"]), err["msg"], err["type"]) for err in e.errors())
+                for err in e.errors():
+                    problems.add(location + tuple(err["loc"]), err["msg"], err["type"])
                 continue
             # The id is either a feature too or the extra optional field the model was given for it.
             row_id = data.get(self.id_field) if self.id_field else None
             rows.append(Row(features={f.name: data.get(f.name) for f in self.features}, id=row_id))
-        if errors:
-            raise InvalidInput(errors)
+        problems.raise_if_any()
         return rows
 
     def json_schema(self) -> dict:
@@ -66,10 +68,6 @@ class RowSchema:
     def example(self) -> dict:
         """An example row for the docs: `example` from features.yaml, else a plausible value."""
         return {f.name: f.example if f.example is not None else _placeholder(f) for f in self.features}
-
-
-def error(location: Sequence, msg: str, kind: str) -> dict:
-    return {"loc": list(location), "msg": msg, "type": kind}
 
 
 def _build_model(features: Sequence[Feature], id_field: Optional[str], title: str):
@@ -82,6 +80,8 @@ def _build_model(features: Sequence[Feature], id_field: Optional[str], title: st
         validators[f"check_{key}"] = compat.before_validator(key, _type_check(feature))
         if feature.enum is not None and feature.type != "str":
             validators[f"enum_{key}"] = compat.after_validator(key, _enum_check(feature))
+        if feature.type == "int":  # also "123…" strings, which pydantic turns into ints of any size
+            validators[f"range_{key}"] = compat.after_validator(key, _int64_check)
     if id_field is not None:
         fields["row_id"] = (Optional[Union[str, int]], compat.field(
             None, alias=id_field, description="Caller's id for this row; copied into the prediction log."))
@@ -120,6 +120,9 @@ def _type_check(feature: Feature):
                 raise ValueError("expected a number, got a boolean")
             if not _finite(value):
                 raise ValueError("NaN and infinity are not allowed")
+            if isinstance(value, int) and not _fits(value, feature.type):
+                raise ValueError("number out of range: an int feature takes 64-bit integers"
+                                 if feature.type == "int" else "number too large for a 64-bit float")
             # pydantic 1 would truncate 5.7 to 5.
             if feature.type == "int" and isinstance(value, float) and not value.is_integer():
                 raise ValueError("expected an integer, got a number with a fractional part")
@@ -138,6 +141,18 @@ def _finite(value) -> bool:
         except ValueError:
             return True  # not a number at all: pydantic reports the type error
     return not isinstance(value, float) or math.isfinite(value)
+
+
+def _fits(value: int, feature_type: str) -> bool:
+    if feature_type == "int":
+        return _INT64[0] <= value <= _INT64[1]
+    return abs(value) <= sys.float_info.max
+
+
+def _int64_check(value):
+    if value is not None and not _INT64[0] <= value <= _INT64[1]:
+        raise ValueError("number out of range: an int feature takes 64-bit integers")
+    return value
 
 
 def _enum_check(feature: Feature):

@@ -17,7 +17,8 @@ from .batching import MicroBatcher
 from .logging_sink import PredictionLog, prediction_record
 from .metrics import Metrics
 from .model import LoadedModel, Prediction
-from .schemas import InvalidInput, Row, RowSchema
+from .errors import ClientError
+from .schemas import Row, RowSchema
 
 log = logging.getLogger("cd4ml_serving")
 
@@ -56,7 +57,7 @@ class PredictionService:
         return self.model.predict(rows)
 
     async def predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
-        """`decode` turns the request into (error location, row) pairs; it may raise InvalidInput."""
+        """`decode` turns the request into (error location, row) pairs; it may raise a ClientError."""
         if self.model is None:
             raise ModelNotReady()
         with self.batcher.pending_request() if self.batcher is not None else contextlib.nullcontext():
@@ -66,14 +67,19 @@ class PredictionService:
         started = time.perf_counter()
         try:
             rows = self.schema.validate(decode())
+        except ClientError as e:
+            self._failed(request_id, started, e.status, e.reason, str(e))
+            raise
+        except Exception as e:  # a decoding bug: the server's fault, neither the client's nor the model's
+            log.exception("decoding the request failed (request %s)", request_id)
+            self._failed(request_id, started, 500, "server_error", f"{type(e).__name__}: {e}")
+            raise
+        try:
             features = [row.features for row in rows]
             if self.batcher is not None:
                 prediction = await self.batcher.submit(features)
             else:
                 prediction = await anyio.to_thread.run_sync(self.call_model, features)
-        except InvalidInput as e:
-            self._failed(request_id, started, 422, "invalid_input", str(e))
-            raise
         except Exception as e:
             log.exception("prediction failed (request %s)", request_id)
             self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")

@@ -33,6 +33,11 @@ class Settings:
     batch_max_size: int = 0  # 0: micro-batching off
     batch_max_latency_ms: float = 5.0
     max_body_bytes: int = 1024 * 1024
+    # Bounds on the work and the answer one request can cause (see errors.Limits).
+    max_errors: int = 50
+    max_json_depth: int = 32
+    max_rows: int = 10000
+    max_csv_field_chars: int = 131072
     log_level: str = "info"
     # Seconds to wait for queued prediction records to be sent when the server stops.
     log_flush_timeout_s: float = 5.0
@@ -64,6 +69,11 @@ class Settings:
             batch_max_size=reader.integer("CD4ML_BATCH_MAX_SIZE", default.batch_max_size, 0),
             batch_max_latency_ms=reader.number("CD4ML_BATCH_MAX_LATENCY_MS", default.batch_max_latency_ms, 0),
             max_body_bytes=reader.integer("CD4ML_MAX_BODY_BYTES", default.max_body_bytes, 1),
+            max_errors=reader.integer("CD4ML_MAX_ERRORS", default.max_errors, 1, 10000),
+            # The JSON parser recurses once per level: stay far below the interpreter's limit.
+            max_json_depth=reader.integer("CD4ML_MAX_JSON_DEPTH", default.max_json_depth, 4, 256),
+            max_rows=reader.integer("CD4ML_MAX_ROWS", default.max_rows, 1),
+            max_csv_field_chars=reader.integer("CD4ML_MAX_CSV_FIELD_CHARS", default.max_csv_field_chars, 1),
             log_level=reader.choice("CD4ML_LOG_LEVEL", default.log_level,
                                     ("critical", "error", "warning", "info", "debug")),
             log_flush_timeout_s=reader.number("CD4ML_LOG_FLUSH_TIMEOUT_S", default.log_flush_timeout_s, 0),
