@@ -2,11 +2,13 @@ package io.jenkins.plugins.cd4ml.cli;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.DeployedModel;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code cd4ml gate}: checks a stored model against quality_gate. */
 @Command(name = "gate", mixinStandardHelpOptions = true,
         description = "Check a stored model against the quality_gate section: each metric's bounds and, with "
-                + "compare_to: previous, the regression against the newest earlier model. Prints one line per check.",
+                + "compare_to: previous, the regression against the newest earlier model (with compare_to: "
+                + "deployed[:ENV], against the model serving there). Prints one line per check.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the model passed", "1:the model failed the gate", "2:bad usage or configuration "
                 + "(no quality_gate section, no such model)"})
@@ -39,7 +42,8 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
         Console console = common.console();
         GateResult result;
         try (ModelLocator models = ModelLocator.forProject(config, common.context())) {
-            StoredModels stored = StoredModels.of(config, models::transfers);
+            StoredModels stored = StoredModels.of(config, models::transfers).withDeployed(env -> DeployedModel
+                    .version(config, env, common.context().environment()), Optional.empty());
             QualityGate gate = QualityGate.forProject(config);
             String version = model != null ? model.strip() : stored.latestVersion().orElseThrow(() ->
                     Cd4mlException.badInput("there is no model of " + config.name() + " in " + config.train().output()

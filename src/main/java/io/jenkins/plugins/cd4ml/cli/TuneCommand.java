@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.DeployedModel;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,7 +64,9 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
                 if (config.qualityGate().isPresent()) {
                     gate = QualityGate.forProject(config).withChampions(StoredModels.of(config, models::transfers)
                             .excluding(result.trials().stream().map(Trial::modelVersion).filter(Objects::nonNull)
-                                    .toList())).check(result.bestTraining().manifest());
+                                    .toList()).withDeployed(env -> DeployedModel.version(config, env,
+                                            context.environment()), Optional.empty()))
+                            .check(result.bestTraining().manifest());
                 }
                 if (gate == null || gate.passed()) {
                     models.promote(result.best().modelVersion());

@@ -114,7 +114,8 @@ public final class ConfigLoader {
             features = FeaturesReader.read(featuresFile);
             featureProblems = featuresFile.problems();
         }
-        ProjectChecks.check(file, directory, featuresPath, model, train, tune, gate, features);
+        ProjectChecks.check(file, directory, featuresPath, model, train, tune, gate, features, deploy,
+                map.has("deploy"));
         List<ConfigProblem> problems = new ArrayList<>(file.problems());
         problems.addAll(featureProblems);
         if (!problems.isEmpty()) {

@@ -25,8 +25,11 @@ final class ProjectChecks {
 
     /** Records every cross-field problem in {@code file}; sections that failed to read are null. */
     static void check(YamlFile file, Path directory, Path featuresFile, ModelConfig model, TrainConfig train,
-            TuneConfig tune, GateConfig gate, Features features) {
+            TuneConfig tune, GateConfig gate, Features features, DeployConfig deploy, boolean hasDeploy) {
         ProjectChecks checks = new ProjectChecks(file, directory);
+        if (gate != null) {
+            checks.compareTo(gate, deploy, hasDeploy);
+        }
         if (featuresFile != null) {
             checks.featuresFile(featuresFile);
         }
@@ -169,6 +172,27 @@ final class ProjectChecks {
                 keyProblem("quality_gate.metrics." + name, "metric '" + name + "' is not defined in train.metrics; "
                         + "did you mean '" + near + "'?");
             }
+        }
+    }
+
+    /** {@code compare_to: deployed[:ENV]} needs a deploy section, and ENV one of its environments. */
+    private void compareTo(GateConfig gate, DeployConfig deploy, boolean hasDeploy) {
+        String compareTo = gate.compareTo().orElse("previous");
+        if (!compareTo.startsWith("deployed")) {
+            return;
+        }
+        if (!hasDeploy) {
+            problem("quality_gate.compare_to", "compare_to: " + compareTo + " compares with the model the deploy "
+                    + "section deployed, but there is no deploy section; add one (e.g. deploy: {target: local}) or "
+                    + "use compare_to: previous");
+            return;
+        }
+        int colon = compareTo.indexOf(':');
+        if (deploy != null && colon > 0 && !deploy.environments().containsKey(compareTo.substring(colon + 1))) {
+            String env = compareTo.substring(colon + 1);
+            problem("quality_gate.compare_to", "environment '" + env + "' is not in deploy.environments; "
+                    + (deploy.environments().isEmpty() ? "add it there, or use compare_to: deployed"
+                            : "use one of: " + String.join(", ", deploy.environments().keySet())));
         }
     }
 }

@@ -70,7 +70,9 @@ public final class QualityGate {
             String target = config.compareTo().get();
             Optional<ModelManifest> champion = champions.find(target, candidate);
             if (champion.isEmpty()) {
-                comparison = "no " + target + " model to compare with (the first model of " + candidate.project() + ")";
+                comparison = target.equals("previous") ? "no previous model to compare with (the first model of "
+                        + candidate.project() + ")" : "nothing is deployed yet (compare_to: " + target
+                        + "), so there is no model to compare with";
             } else {
                 ModelManifest c = champion.get();
                 comparedTo = target + " " + c.version();

@@ -24,8 +24,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The manifests of the models under {@code train.output} (a directory or an {@code s3://} prefix),
- * and the {@code previous} model a candidate is compared with: the model {@code LATEST} names
- * (the last one promoted) unless it is one of the models of this run, else the newest earlier one.
+ * and the model a candidate is compared with: for {@code previous}, the model {@code LATEST} names
+ * (the last one promoted) unless it is one of the models of this run, else the newest earlier one;
+ * for {@code deployed[:ENV]}, the stored model that {@link #withDeployed} says serves there.
  */
 public final class StoredModels implements ChampionLookup {
 
@@ -34,6 +35,8 @@ public final class StoredModels implements ChampionLookup {
     private final ProjectConfig config;
     private final Supplier<S3Transfers> s3;
     private final Set<String> excluded = new HashSet<>();
+    private DeployedVersions deployed;
+    private Optional<String> environment = Optional.empty();
 
     private StoredModels(ProjectConfig config, Supplier<S3Transfers> s3) {
         this.config = config;
@@ -55,12 +58,21 @@ public final class StoredModels implements ChampionLookup {
         return this;
     }
 
+    /**
+     * Answers {@code compare_to: deployed[:ENV]} with the model {@code versions} says serves there,
+     * read from this store; {@code deployed} without an environment means {@code environment}
+     * (the run's deploy environment; empty for the deploy section's own settings).
+     */
+    public StoredModels withDeployed(DeployedVersions versions, Optional<String> environment) {
+        this.deployed = versions;
+        this.environment = environment;
+        return this;
+    }
+
     @Override
     public Optional<ModelManifest> find(String compareTo, ModelManifest candidate) {
-        if (!compareTo.equals("previous")) {
-            throw Cd4mlException.badInput("quality_gate.compare_to: " + compareTo + " compares with the deployed "
-                    + "model, which this version of cd4ml cannot look up yet", "use compare_to: previous (the newest "
-                    + "earlier model in " + config.train().output() + ")");
+        if (compareTo.equals("deployed") || compareTo.startsWith("deployed:")) {
+            return deployed(compareTo);
         }
         Set<String> skip = new HashSet<>(excluded);
         skip.add(candidate.version());
@@ -75,6 +87,32 @@ public final class StoredModels implements ChampionLookup {
                 .filter(m -> !skip.contains(m.version()))
                 .filter(m -> m.created() != null && m.created().isBefore(candidate.created()))
                 .max(Comparator.comparing(ModelManifest::created));
+    }
+
+    /** The manifest of the model serving where {@code compareTo} points; empty when nothing serves there. */
+    private Optional<ModelManifest> deployed(String compareTo) {
+        if (deployed == null) {
+            throw Cd4mlException.badInput("quality_gate.compare_to: " + compareTo + " compares with the deployed "
+                    + "model, which this caller cannot look up", "run the gate through cd4ml gate, cd4ml tune or "
+                    + "cd4ml run, or use compare_to: previous");
+        }
+        int colon = compareTo.indexOf(':');
+        Optional<String> env = colon > 0 ? Optional.of(compareTo.substring(colon + 1)) : environment;
+        String where = env.map(e -> "environment " + e).orElse("the deploy section's target");
+        Optional<String> version = deployed.serving(env).map(String::strip).filter(v -> !v.isEmpty());
+        if (version.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!VERSION.matcher(version.get()).matches()) {
+            throw Cd4mlException.workFailed("what serves in " + where + " names model '" + version.get()
+                    + "', which is not a cd4ml model version, so the gate cannot compare with it", "deploy a model "
+                    + "cd4ml trained (cd4ml deploy), or use compare_to: previous", null);
+        }
+        return Optional.of(manifest(version.get()).orElseThrow(() -> Cd4mlException.workFailed("model "
+                + version.get() + " serves in " + where + ", but " + config.train().output() + " has no model "
+                + version.get() + " of " + config.name() + ", so its metrics are unknown and the gate cannot compare "
+                + "with it", "keep train.output where the deployed model was stored, or use compare_to: previous",
+                null)));
     }
 
     /** The version {@code LATEST} names, if any. */

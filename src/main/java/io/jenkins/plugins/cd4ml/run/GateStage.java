@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.run;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.DeployedModel;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
@@ -22,6 +23,13 @@ final class GateStage implements Stage {
 
     /** The result name of the gate's verdict. */
     static final String RESULT = "gate";
+
+    private final Optional<String> environment;
+
+    /** @param environment where the run deploys; what {@code compare_to: deployed} (without ENV) compares with */
+    GateStage(Optional<String> environment) {
+        this.environment = environment;
+    }
 
     @Override
     public String name() {
@@ -62,7 +70,8 @@ final class GateStage implements Stage {
         GateResult gate;
         try (ModelLocator models = ModelLocator.forProject(state.config(), context)) {
             gate = QualityGate.forProject(state.config()).withChampions(StoredModels.of(state.config(),
-                    models::transfers).excluding(thisRun)).check(training.manifest());
+                    models::transfers).excluding(thisRun).withDeployed(env -> DeployedModel.version(state.config(),
+                            env, context.environment()), environment)).check(training.manifest());
         }
         state.output(RESULT, gate);
         if (!gate.passed()) {

@@ -67,7 +67,7 @@ public final class MainJob {
                     new ValidateStage(),
                     new TrainStage(trainerSetup),
                     new TuneStage(trainerSetup),
-                    new GateStage(),
+                    new GateStage(Optional.ofNullable(environment)),
                     new PromoteStage(),
                     new ImageStage(imageSetup),
                     new DeployStage(Optional.ofNullable(environment)));

@@ -177,12 +177,16 @@ class QualityGateTest {
         }
 
         @Test
-        void comparingWithTheDeployedModelNeedsTheDeployStage(@TempDir Path tmp) {
-            ProjectConfig config = project(tmp, "metrics: {accuracy: {min: 0.5}}\ncompare_to: deployed:staging\n");
+        void comparingWithTheDeployedModelNeedsAWayToFindIt(@TempDir Path tmp) {
+            project(tmp, "metrics: {accuracy: {min: 0.5}}");
+            TestProjects.write(tmp.resolve("config.yaml"), readConfig(tmp) + "  compare_to: deployed:staging\n"
+                    + "deploy: {target: local, environments: {staging: {}}}\n");
+            ProjectConfig config = ConfigLoader.forProject(tmp).withEnvironment(Map.of()).load();
             assertThatThrownBy(() -> QualityGate.forProject(config).withChampions(StoredModels.of(config, () -> null))
                     .check(manifest("bbbbbbbbbbbb", Instant.now(), Map.of("accuracy", 0.9))))
                     .isInstanceOfSatisfying(Cd4mlException.class, e -> assertThat(e.isUserError()).isTrue())
-                    .hasMessageContaining("compare_to: deployed:staging");
+                    .hasMessageContaining("compare_to: deployed:staging compares with the deployed model, which this "
+                            + "caller cannot look up");
         }
     }
 }
