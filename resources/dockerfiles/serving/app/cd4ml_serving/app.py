@@ -31,6 +31,7 @@ from .routes_oip import UnknownModel, build_oip_router
 from .schemas import RowSchema
 from .service import ModelNotReady, PredictionFailed, PredictionService
 from .settings import Settings
+from .versions import check as check_versions
 
 log = logging.getLogger("cd4ml_serving")
 
@@ -57,6 +58,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.service = service
     app.state.load_error = None
+    app.state.versions = check_versions(manifest.environment)
+    if app.state.versions.mismatches:
+        log.warning("model %s version %s runs with other library versions than it was trained with: %s "
+                    "(build the image on a base that has the training versions, or with pip and a package index)",
+                    model_name, manifest.version, "; ".join(app.state.versions.mismatches))
 
     app.include_router(build_router(schema))
     app.include_router(build_oip_router(schema))
@@ -111,8 +117,8 @@ async def _load_model(app: FastAPI) -> None:
     try:
         model = await anyio.to_thread.run_sync(load)
     except Exception as e:
-        app.state.load_error = str(e)
-        log.error("cannot load the model from %s: %s", settings.model_dir, e,
+        app.state.load_error = f"{e} ({app.state.versions.describe()})"
+        log.error("cannot load the model from %s: %s", settings.model_dir, app.state.load_error,
                   exc_info=not isinstance(e, ModelLoadError))
         return
     if settings.batch_max_size > 0:

@@ -21,6 +21,8 @@ class Manifest:
     version: str
     classes: Optional[Tuple[Any, ...]] = None
     id_field: Optional[str] = None
+    # the training environment's library versions: {"python": "3.11.2", "packages": {"scikit-learn": "1.2.1"}}
+    environment: Optional[Mapping[str, Any]] = None
     raw: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -46,8 +48,18 @@ def load_manifest(path: Path) -> Manifest:
     id_field = document.get("id_field")
     if id_field is not None and (not isinstance(id_field, str) or not id_field):
         problems.append("`id_field` must be a non-empty string when present")
+    environment = document.get("environment")
+    if environment is not None and not _is_environment(environment):
+        problems.append("`environment` must be an object with a `python` version and `packages` "
+                        "(name to version) when present")
     if problems:
         raise ManifestError(f"{path}: " + "; ".join(problems))
     return Manifest(project=project, version=version,
                     classes=tuple(classes) if classes else None,
-                    id_field=id_field, raw=document)
+                    id_field=id_field, environment=environment, raw=document)
+
+
+def _is_environment(value: Any) -> bool:
+    packages = value.get("packages", {}) if isinstance(value, dict) else None
+    return isinstance(value, dict) and isinstance(value.get("python"), str) and isinstance(packages, dict) \
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in packages.items())

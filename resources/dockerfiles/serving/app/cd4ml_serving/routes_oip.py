@@ -50,7 +50,8 @@ def build_oip_router(schema: RowSchema) -> APIRouter:
                        for f in schema.features],
             "outputs": _outputs_metadata(service),
             # Provenance only: data URIs and backend details stay in the image labels.
-            "parameters": {k: manifest[k] for k in _PUBLIC_MANIFEST_KEYS if k in manifest},
+            "parameters": {**{k: manifest[k] for k in _PUBLIC_MANIFEST_KEYS if k in manifest},
+                           **request.app.state.versions.parameters()},
         }
 
     @router.get("/v2/models/{name}/ready", summary="Model readiness")

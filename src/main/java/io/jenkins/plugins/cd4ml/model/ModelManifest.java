@@ -45,6 +45,7 @@ public final class ModelManifest implements Serializable {
     private final Map<String, Double> metrics;
     private final BackendInfo backend;
     private final String runId;
+    private final TrainingEnvironment environment;
 
     /**
      * @param version the content-addressed model version (first 12 hex digits of {@code digest})
@@ -57,7 +58,7 @@ public final class ModelManifest implements Serializable {
             List<DataInput> data, Map<String, String> hyperparameters, Map<String, Double> metrics,
             BackendInfo backend, String runId) {
         this(schema, project, version, digest, created, git.orElse(null), target, classes, idField.orElse(null), data,
-                hyperparameters, metrics, backend, runId);
+                hyperparameters, metrics, backend, runId, null);
     }
 
     @JsonCreator
@@ -68,7 +69,7 @@ public final class ModelManifest implements Serializable {
             @JsonProperty("id_field") String idField, @JsonProperty("data") List<DataInput> data,
             @JsonProperty("hyperparameters") Map<String, String> hyperparameters,
             @JsonProperty("metrics") Map<String, Double> metrics, @JsonProperty("backend") BackendInfo backend,
-            @JsonProperty("run_id") String runId) {
+            @JsonProperty("run_id") String runId, @JsonProperty("environment") TrainingEnvironment environment) {
         this.schema = schema;
         this.project = project;
         this.version = version;
@@ -84,6 +85,13 @@ public final class ModelManifest implements Serializable {
         this.metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         this.backend = backend;
         this.runId = runId;
+        this.environment = environment;
+    }
+
+    /** This manifest with the library versions of the environment the model was trained in. */
+    public ModelManifest withEnvironment(TrainingEnvironment trainedWith) {
+        return new ModelManifest(schema, project, version, digest, created, git, target, classes, idField, data,
+                hyperparameters, metrics, backend, runId, trainedWith);
     }
 
     public int schema() {
@@ -148,6 +156,14 @@ public final class ModelManifest implements Serializable {
         return runId;
     }
 
+    /**
+     * The library versions of the training environment (Python, scikit-learn, the packages of
+     * {@code requirements.txt}), if the training command ran Python where cd4ml could ask it.
+     */
+    public Optional<TrainingEnvironment> environment() {
+        return Optional.ofNullable(environment);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelManifest m && schema == m.schema && Objects.equals(project, m.project)
@@ -155,7 +171,8 @@ public final class ModelManifest implements Serializable {
                 && Objects.equals(created, m.created) && Objects.equals(git, m.git) && Objects.equals(target, m.target)
                 && classes.equals(m.classes) && Objects.equals(idField, m.idField) && data.equals(m.data)
                 && hyperparameters.equals(m.hyperparameters) && metrics.equals(m.metrics)
-                && Objects.equals(backend, m.backend) && Objects.equals(runId, m.runId);
+                && Objects.equals(backend, m.backend) && Objects.equals(runId, m.runId)
+                && Objects.equals(environment, m.environment);
     }
 
     @Override
@@ -175,6 +192,21 @@ public final class ModelManifest implements Serializable {
 
     /** One input channel: where it came from and a hash of its content. */
     public record DataInput(String channel, String uri, String sha256) implements Serializable {
+    }
+
+    /**
+     * The library versions a model was trained with, which the serving image installs where its
+     * base allows and the server compares with its own.
+     *
+     * @param python the interpreter's version, e.g. {@code 3.11.2}
+     * @param packages installed version by canonical project name ({@code scikit-learn}), for
+     *     scikit-learn and every package {@code requirements.txt} names
+     */
+    public record TrainingEnvironment(String python, Map<String, String> packages) implements Serializable {
+
+        public TrainingEnvironment {
+            packages = packages == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(packages));
+        }
     }
 
     /** Which backend trained the model and its job id there. */

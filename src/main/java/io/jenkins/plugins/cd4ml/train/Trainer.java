@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -279,6 +280,11 @@ public final class Trainer {
                 "sha256:" + digest, clock.instant(), GitInfoReader.read(config.directory()), config.model().target(),
                 config.model().classes(), config.model().idField(), data, hyperparameters, metrics,
                 new ModelManifest.BackendInfo(chosen.name(), run.jobId()), runId);
+        Optional<ModelManifest.TrainingEnvironment> environment =
+                TrainingRequirements.recordedEnvironment(dir.outputDataDir());
+        if (environment.isPresent()) {
+            manifest = manifest.withEnvironment(environment.get());
+        }
         Path archive = dir.root().resolve("model.tar.gz");
         ModelArchive.write(dir.modelDir(), manifest, archive);
         Json.mapper().writeValue(dir.root().resolve(ModelManifest.FILE_NAME).toFile(), manifest);

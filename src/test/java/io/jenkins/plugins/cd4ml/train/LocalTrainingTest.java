@@ -106,6 +106,38 @@ class LocalTrainingTest {
             assertThat(project.resolve(".cd4ml/models/iris-classifier/LATEST")).as("stored, not promoted")
                     .doesNotExist();
         }
+
+        @Test
+        void recordsTheTrainingLibraryVersionsInModelJson(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+
+            TrainingResult result = trainer(load(project), new CopyOnWriteArrayList<>()).call();
+
+            // what the interpreter itself says, through the modules rather than package metadata
+            String[] expected = TrainingVersions.ask(TestProjects.PYTHON, "import platform, sklearn, pandas, joblib; "
+                    + "print(platform.python_version(), sklearn.__version__, pandas.__version__, joblib.__version__)");
+            ModelManifest.TrainingEnvironment environment = ModelArchive.readManifest(
+                    Path.of(URI.create(result.modelUri()))).environment().orElseThrow();
+            assertThat(environment.python()).isEqualTo(expected[0]);
+            assertThat(environment.packages()).as("scikit-learn and requirements.txt's packages").isEqualTo(
+                    Map.of("scikit-learn", expected[1], "pandas", expected[2], "joblib", expected[3]));
+            Map<String, Object> written = Json.mapper().readValue(
+                    Path.of(result.runDirectory()).resolve("model.json").toFile(), new TypeReference<>() { });
+            assertThat(written.get("environment")).isEqualTo(Map.of("python", expected[0], "packages",
+                    Map.of("scikit-learn", expected[1], "pandas", expected[2], "joblib", expected[3])));
+            assertThat(result.manifest().environment()).contains(environment);
+        }
+
+        @Test
+        void aCommandThatRunsNoPythonRecordsNoVersions(@TempDir Path tmp) throws Exception {
+            Path project = TestProjects.project(tmp, "", "command: [sh, -c, 'touch $SM_MODEL_DIR/m']");
+
+            TrainingResult result = trainer(load(project), new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.manifest().environment()).isEmpty();
+            assertThat(Files.readString(Path.of(result.runDirectory()).resolve("model.json")))
+                    .doesNotContain("environment");
+        }
     }
 
     @Nested

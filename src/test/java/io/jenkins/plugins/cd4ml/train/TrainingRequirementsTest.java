@@ -2,7 +2,9 @@ package io.jenkins.plugins.cd4ml.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,18 +25,54 @@ class TrainingRequirementsTest {
     }
 
     @Test
-    void putsTheInstallerInFrontOfAPythonCommandOnlyWhenTheProjectHasRequirements(@TempDir Path tmp) {
+    void putsTheScriptInFrontOfPythonCommandsOnly() {
         List<String> command = List.of("python3", "train.py", "--fast");
-        assertThat(TrainingRequirements.entrypoint(command, tmp)).isEqualTo(command);
 
-        TestProjects.write(tmp.resolve("requirements.txt"), "scikit-learn\n");
-        List<String> entrypoint = TrainingRequirements.entrypoint(command, tmp);
+        List<String> entrypoint = TrainingRequirements.entrypoint(command);
 
         assertThat(entrypoint.subList(0, 2)).containsExactly("python3", "-c");
-        assertThat(entrypoint.get(2)).isEqualTo(TrainingRequirements.script()).contains("def install(python, code_dir)");
+        assertThat(entrypoint.get(2)).isEqualTo(TrainingRequirements.script()).contains("def install(python, code_dir)",
+                "def record(code_dir, output_data_dir)");
         assertThat(entrypoint.subList(3, entrypoint.size())).isEqualTo(command);
-        assertThat(TrainingRequirements.entrypoint(List.of("sh", "-c", "make train"), tmp))
+        assertThat(TrainingRequirements.entrypoint(List.of("sh", "-c", "make train")))
                 .containsExactly("sh", "-c", "make train");
+    }
+
+    @Test
+    void recordsPythonScikitLearnAndTheInstalledPackagesRequirementsNames(@TempDir Path tmp) throws Exception {
+        TestProjects.write(tmp.resolve("requirements.txt"), """
+                # comments, options, paths and URLs name no package
+                -r other.txt
+                --index-url http://127.0.0.1:9/simple
+                Pandas[performance] >= 1.0 ; python_version > "3"  # extras, markers and a comment
+                joblib
+                ./local-package
+                https://example.com/some.whl
+                no-such-package-of-cd4ml==1.0
+                PyYAML
+                """);
+        Path output = tmp.resolve("output/data");
+        Process process = new ProcessBuilder(TrainingRequirements.recordingCommand(TestProjects.PYTHON, output))
+                .directory(tmp.toFile()).redirectErrorStream(true).start();
+        String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(log).isZero();
+        String[] expected = TrainingVersions.ask(TestProjects.PYTHON, "import platform, sklearn, pandas, joblib, yaml; "
+                + "print(platform.python_version(), sklearn.__version__, pandas.__version__, joblib.__version__, "
+                + "yaml.__version__)");
+
+        ModelManifest.TrainingEnvironment recorded = TrainingRequirements.recordedEnvironment(output).orElseThrow();
+
+        assertThat(recorded.python()).isEqualTo(expected[0]);
+        assertThat(recorded.packages()).isEqualTo(Map.of("scikit-learn", expected[1], "pandas", expected[2],
+                "joblib", expected[3], "pyyaml", expected[4]));
+        assertThat(log).contains("[cd4ml] training with Python " + expected[0] + ", joblib " + expected[3]);
+    }
+
+    @Test
+    void anUnreadableVersionsFileIsNoVersions(@TempDir Path tmp) {
+        assertThat(TrainingRequirements.recordedEnvironment(tmp)).isEmpty();
+        TestProjects.write(tmp.resolve(TrainingRequirements.VERSIONS_FILE), "{not json");
+        assertThat(TrainingRequirements.recordedEnvironment(tmp)).isEmpty();
     }
 
     @Test

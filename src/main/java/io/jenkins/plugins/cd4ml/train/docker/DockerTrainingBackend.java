@@ -178,7 +178,7 @@ public final class DockerTrainingBackend implements TrainingBackend {
         labels.put(MANAGED_BY_LABEL, "cd4ml");
         var create = docker.createContainerCmd(image)
                 .withName("cd4ml-" + job.runId())
-                .withEntrypoint(TrainingRequirements.entrypoint(command, job.project().directory()))
+                .withEntrypoint(TrainingRequirements.entrypoint(command))
                 .withWorkingDir(CODE_DIR)
                 .withEnv(environment(job, resources))
                 .withLabels(labels)

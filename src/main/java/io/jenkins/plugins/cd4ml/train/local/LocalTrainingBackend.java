@@ -9,6 +9,7 @@ import io.jenkins.plugins.cd4ml.train.BackendRun;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,6 +61,9 @@ public final class LocalTrainingBackend implements TrainingBackend {
         builder.environment().putAll(RunDirectory.environment(dir.root().toString(),
                 job.project().directory().toString(), job, Runtime.getRuntime().availableProcessors(), 0));
         builder.environment().put("CD4ML_RUN_ID", job.runId());
+        if (TrainingRequirements.runsPython(command)) {
+            recordVersions(builder, dir, events);
+        }
 
         Process process;
         try {
@@ -97,6 +101,31 @@ public final class LocalTrainingBackend implements TrainingBackend {
                     + (failure != null ? ": " + failure : ""), null);
         }
         return new BackendRun(jobId, Map.of(), dir.logFile().toString());
+    }
+
+    /**
+     * Records the interpreter's library versions for {@code model.json}, as the container backends
+     * do before their command; a failure is not the training's (the model just lacks them).
+     */
+    private void recordVersions(ProcessBuilder training, RunDirectory dir, EventSink events) {
+        ProcessBuilder builder = new ProcessBuilder(TrainingRequirements.recordingCommand(python, dir.outputDataDir()))
+                .directory(training.directory())
+                .redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(training.environment());
+        try {
+            Process process = builder.start();
+            pump(process, events); // a few metadata look-ups: it ends (and closes its output) at once
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new OperationStoppedException("training run " + dir.root().getFileName() + ", before it started");
+            }
+        } catch (IOException e) {
+            events.warn("could not record the library versions of " + python + ": " + e.getMessage());
+        }
     }
 
     private static String readFailure(RunDirectory dir) {

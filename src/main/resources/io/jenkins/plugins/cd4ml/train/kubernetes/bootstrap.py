@@ -6,8 +6,9 @@ a ConfigMap with this script and the SageMaker config files. The bootstrap
 1. downloads the project source into /opt/ml/code and every channel file into
    /opt/ml/input/data/<channel>/, and writes /opt/ml/input/config/*.json;
 2. installs the project's requirements.txt with pip when the command runs Python
-   (cd4ml_requirements.py, mounted next to this script), then runs the command (its arguments) in
-   /opt/ml/code, passing signals on;
+   (cd4ml_requirements.py, mounted next to this script) and records that interpreter's library
+   versions in /opt/ml/output/data, then runs the command (its arguments) in /opt/ml/code,
+   passing signals on;
 3. packs /opt/ml/model and /opt/ml/output and uploads them (output also after a failure);
 4. exits with the command's exit code, and puts the failure text (/opt/ml/output/failure) into the
    container's termination message, where cd4ml reads it.
@@ -257,6 +258,15 @@ def install_requirements(args, code_dir):
     return cd4ml_requirements.install(shutil.which(args[0]) or args[0], code_dir)
 
 
+def record_versions(args, code_dir, output_dir):
+    """Records the library versions of the command's interpreter (for model.json) in output_dir/data."""
+    if not cd4ml_requirements.runs_python(args[0]):
+        return
+    script = os.path.join(BOOTSTRAP_DIR, "cd4ml_requirements.py")
+    subprocess.run([shutil.which(args[0]) or args[0], script, "--record-only", os.path.join(output_dir, "data")],
+                   cwd=code_dir, check=False)
+
+
 def failure_text(output_dir):
     path = os.path.join(output_dir, "failure")
     if not os.path.isfile(path):
@@ -311,6 +321,7 @@ def main(argv):
         cd4ml_requirements.write_failure(output_dir, failure)
         code = 1
     else:
+        record_versions(args, code_dir, output_dir)
         say("running: " + " ".join(argv[1:]))
         code = child.run(args, code_dir)
     if child.stopping:

@@ -26,6 +26,7 @@ import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import io.jenkins.plugins.cd4ml.train.TrainingResult;
 import java.io.IOException;
 import java.net.URI;
@@ -166,9 +167,11 @@ class DockerTrainingBackendTest {
     class Requirements {
 
         private static final String USES_SKLEARN = """
-                import os, sklearn
+                import os, platform, sklearn
                 with open(os.path.join(os.environ["SM_MODEL_DIR"], "index.txt"), "w") as f:
                     f.write(os.environ.get("PIP_INDEX_URL", "unset"))
+                with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "seen-versions.txt"), "w") as f:
+                    f.write(platform.python_version() + " " + sklearn.__version__)
                 print("accuracy=0.5")
                 """;
         /** A closed port on this machine: pip must not need an index for what the image already has. */
@@ -198,6 +201,10 @@ class DockerTrainingBackendTest {
                     .isEqualTo(DEAD_INDEX);
             assertThat(events).filteredOn(Event.Message.class::isInstance).map(e -> ((Event.Message) e).text())
                     .anyMatch(text -> text.contains("python3 train.py"));
+            String[] seen = Files.readString(Path.of(result.runDirectory()).resolve("output/data/seen-versions.txt"))
+                    .split(" ");
+            assertThat(result.manifest().environment()).as("the container's versions, as the script saw them")
+                    .contains(new ModelManifest.TrainingEnvironment(seen[0], Map.of("scikit-learn", seen[1])));
         }
 
         @Test
@@ -336,7 +343,9 @@ class DockerTrainingBackendTest {
                     .containsEntry("app.kubernetes.io/managed-by", "cd4ml");
             assertThat(container.getConfig().getUser()).isEqualTo(owner(tmp));
             assertThat(container.getConfig().getWorkingDir()).isEqualTo("/opt/ml/code");
-            assertThat(container.getConfig().getEntrypoint()).containsExactly("python3", "train.py", "--alpha", "0.5", "--depth", "3", "--flag", "True");
+            assertThat(container.getConfig().getEntrypoint()).as("the script that records the versions, then the command")
+                    .startsWith("python3", "-c", TrainingRequirements.script())
+                    .endsWith("python3", "train.py", "--alpha", "0.5", "--depth", "3", "--flag", "True");
             assertThat(container.getName()).isEqualTo("/cd4ml-" + result.runId());
             assertThat(result.jobId()).isEqualTo(running.containerId().substring(0, 12));
             assertThat(Files.readString(Path.of(result.runDirectory()).resolve("model/m.txt"))).isEqualTo("1");

@@ -9,6 +9,7 @@ import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Presigning;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import io.jenkins.plugins.cd4ml.train.ScriptMode;
 import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
@@ -138,11 +139,16 @@ class BootstrapScriptTest {
     void installsTheProjectsRequirementsWithPipBeforeRunningPython() throws Exception {
         TestProjects.write(tmp.resolve("project/requirements.txt"), "scikit-learn\n");
 
-        Result result = run("import sklearn\n" + CONTRACT, plan());
+        Result result = run("import os, platform, sklearn\nopen(os.path.join(os.environ['SM_MODEL_DIR'], 'seen.txt'), 'w')"
+                + ".write(platform.python_version() + ' ' + sklearn.__version__)\n" + CONTRACT, plan());
 
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("[cd4ml] installing requirements.txt with pip",
                 "Requirement already satisfied: scikit-learn", "accuracy=0.91");
+        String[] seen = Files.readString(fetch("model.tar.gz").resolve("seen.txt")).split(" ");
+        assertThat(TrainingRequirements.recordedEnvironment(fetch("output.tar.gz").resolve("data")))
+                .as("the command's interpreter's versions, for model.json")
+                .contains(new ModelManifest.TrainingEnvironment(seen[0], Map.of("scikit-learn", seen[1])));
         assertThat(result.output().indexOf("Requirement already satisfied"))
                 .isLessThan(result.output().indexOf("[cd4ml] running: python train.py"));
     }
