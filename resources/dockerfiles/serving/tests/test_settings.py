@@ -14,7 +14,7 @@ def test_defaults():
     assert (settings.model_dir, settings.host, settings.port, settings.workers) == ("/opt/ml/model", "0.0.0.0", 8080, 1)
     assert settings.model_name is None and settings.image is None and settings.fluentd_host is None
     assert (settings.log_stdout, settings.fluentd_port, settings.fluentd_tag) == (True, 24224, "cd4ml.predictions")
-    assert (settings.log_queue_size, settings.batch_max_size, settings.batch_max_latency_ms) == (10000, 0, 5.0)
+    assert (settings.log_queue_size, settings.batch_max_size, settings.batch_max_latency_ms) == (10000, None, 5.0)
     assert settings.max_body_bytes == 1048576
 
 

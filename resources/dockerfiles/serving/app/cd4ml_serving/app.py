@@ -18,14 +18,14 @@ import anyio
 from fastapi import FastAPI, Request
 
 from . import openapi
-from .batching import MicroBatcher
+from .execution import measure_call_ms, plan_execution
 from .features import load_features
 from .logging_sink import DROP_REASONS, create_prediction_log
 from .manifest import load_manifest
 from .metrics import Metrics
 from .errors import MAX_MESSAGE_CHARS, ClientError, Limits, SafeJSONResponse, clip, error_body
 from .middleware import BodyLimitMiddleware, MetricsMiddleware, RequestIdMiddleware, request_id_of
-from .model import ModelLoadError, load_model, warm_up
+from .model import ModelLoadError, load_model, sample_rows, warm_up
 from .routes import build_router
 from .routes_oip import UnknownModel, build_oip_router
 from .schemas import RowSchema
@@ -98,8 +98,7 @@ async def _lifespan(app: FastAPI):
         yield
     finally:
         loader.cancel()
-        if service.batcher is not None:
-            await service.batcher.stop()
+        await service.stop()
         # Runs after the server has drained in-flight requests: flush their log records.
         await anyio.to_thread.run_sync(service.prediction_log.close, settings.log_flush_timeout_s)
 
@@ -112,20 +111,19 @@ async def _load_model(app: FastAPI) -> None:
         model = load_model(Path(settings.model_dir), app.state.features, app.state.manifest,
                            model_input=settings.model_input, one_pass=settings.one_pass)
         warm_up(model, app.state.features)
-        return model
+        return model, measure_call_ms(model.run, sample_rows(app.state.features)[0])
 
     try:
-        model = await anyio.to_thread.run_sync(load)
+        model, call_ms = await anyio.to_thread.run_sync(load)
     except Exception as e:
         app.state.load_error = f"{e} ({app.state.versions.describe()})"
         log.error("cannot load the model from %s: %s", settings.model_dir, app.state.load_error,
                   exc_info=not isinstance(e, ModelLoadError))
         return
-    if settings.batch_max_size > 0:
-        service.batcher = MicroBatcher(service.call_model, settings.batch_max_size, settings.batch_max_latency_ms)
-        service.batcher.start()
-    service.model = model  # last: readiness means everything is in place
+    plan = plan_execution(settings, call_ms)
+    service.attach(model, plan)  # last: readiness means everything is in place
     app.state.metrics.mark_ready()
+    log.info("%s", plan.describe())
     log.info("model %s version %s loaded (%s)", service.model_info["name"], service.model_info["version"], model.kind)
 
 

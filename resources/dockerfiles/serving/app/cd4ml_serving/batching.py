@@ -12,9 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from typing import Any, Callable, Dict, List, Optional
-
-import anyio
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from .model import Prediction
 
@@ -29,11 +27,12 @@ class _Pending:
 
 
 class MicroBatcher:
-    """Runs `predict(rows) -> Prediction` (a blocking call) on merged requests, in a worker thread."""
+    """Runs `call(rows) -> Prediction` (a coroutine: the model inline or in the model thread) on
+    merged requests, one batch at a time."""
 
-    def __init__(self, predict: Callable[[List[Dict[str, Any]]], Prediction], max_batch_size: int,
+    def __init__(self, call: Callable[[List[Dict[str, Any]]], Awaitable[Prediction]], max_batch_size: int,
                  max_latency_ms: float):
-        self._predict = predict
+        self._call = call
         self._max_rows = max_batch_size
         self._max_wait_s = max_latency_ms / 1000.0
         self._queue: Optional[asyncio.Queue] = None
@@ -108,7 +107,7 @@ class MicroBatcher:
     async def _execute(self, batch: List[_Pending]) -> None:
         rows = [row for pending in batch for row in pending.rows]
         try:
-            result = await anyio.to_thread.run_sync(self._predict, rows)
+            result = await self._call(rows)
         except Exception as e:
             if len(batch) == 1:
                 self._fail(batch, e)

@@ -151,6 +151,10 @@ class RecordSink:
             self._count("queue_full", 1)
             return False
 
+    def backlog(self) -> float:
+        """The share of the queue in use (0 empty, 1 full)."""
+        return self._queue.qsize() / self._queue.maxsize
+
     def close(self, timeout_s: float) -> None:
         """Sends what is queued for at most timeout_s; what is left then is dropped as `shutdown`."""
         self._deadline = time.monotonic() + timeout_s
@@ -282,6 +286,11 @@ class PredictionLog:
         now = time.time() if timestamp is None else timestamp
         for sink in self.sinks:
             sink.offer(now, record)
+
+    def backlog(self) -> float:
+        """The share in use of the fullest sink's queue (the request path reads it to yield the
+        GIL to the senders when they fall behind)."""
+        return max((sink.backlog() for sink in self.sinks), default=0.0)
 
     def close(self, timeout_s: float) -> None:
         """Flushes all sinks in parallel within one shared timeout."""

@@ -11,9 +11,8 @@ import logging
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import anyio
-
 from .batching import MicroBatcher
+from .execution import ExecutionPlan, ModelRunner
 from .logging_sink import PredictionLog, prediction_record
 from .metrics import Metrics
 from .model import LoadedModel, Prediction
@@ -21,6 +20,10 @@ from .errors import ClientError
 from .schemas import Row, RowSchema
 
 log = logging.getLogger("cd4ml_serving")
+
+# Share of a prediction log queue in use from which inline model calls move to the model thread
+# (see ModelRunner): a quarter leaves the senders room to catch up before anything is dropped.
+LOG_BEHIND = 0.25
 
 
 class ModelNotReady(Exception):
@@ -46,13 +49,34 @@ class PredictionService:
         self.prediction_log = prediction_log
         self.model: Optional[LoadedModel] = None
         self.batcher: Optional[MicroBatcher] = None
+        self.runner: Optional[ModelRunner] = None
+        self.plan: Optional[ExecutionPlan] = None
 
     @property
     def ready(self) -> bool:
         return self.model is not None
 
+    def attach(self, model: LoadedModel, plan: ExecutionPlan) -> None:
+        """Serves `model` as `plan` says; on the event loop (the batcher runs there). Readiness last."""
+        self.plan = plan
+        self.runner = ModelRunner(self.call_model, plan, self._log_behind)
+        if plan.batch_max_size > 0:
+            self.batcher = MicroBatcher(self.runner, plan.batch_max_size, plan.batch_max_latency_ms)
+            self.batcher.start()
+        self.model = model
+
+    def _log_behind(self) -> bool:
+        return self.prediction_log is not None and self.prediction_log.backlog() >= LOG_BEHIND
+
+    async def stop(self) -> None:
+        """Fails what waits for a batch and lets the model threads go (after the server drained)."""
+        if self.batcher is not None:
+            await self.batcher.stop()
+        if self.runner is not None:
+            self.runner.close()
+
     def call_model(self, rows: List[Dict[str, Any]]) -> Prediction:
-        """The one place the model is invoked (directly or by the batcher), in a worker thread."""
+        """The one place the model is invoked (directly or by the batcher; inline or in the model thread)."""
         self.metrics.batch_rows.observe(len(rows))
         return self.model.predict(rows)
 
@@ -79,7 +103,7 @@ class PredictionService:
             if self.batcher is not None:
                 prediction = await self.batcher.submit(features)
             else:
-                prediction = await anyio.to_thread.run_sync(self.call_model, features)
+                prediction = await self.runner(features)
         except Exception as e:
             log.exception("prediction failed (request %s)", request_id)
             self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
@@ -109,7 +133,7 @@ class PredictionService:
             return answer, accept
 
         try:
-            return await anyio.to_thread.run_sync(call)
+            return await self.runner.run(call)
         except Exception as e:
             log.exception("prediction failed (request %s)", request_id)
             self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")

@@ -30,7 +30,7 @@ class Settings:
     fluentd_timeout_s: float = 3.0  # connect, write and acknowledgement deadline per batch
     fluentd_ack: bool = True  # wait for the peer's ack of every batch (Fluentd, Fluent Bit >= 1.5)
     log_queue_size: int = 10000
-    batch_max_size: int = 0  # 0: micro-batching off
+    batch_max_size: Optional[int] = None  # None: on (32) for models whose call is not cheap; 0: off
     batch_max_latency_ms: float = 5.0
     max_body_bytes: int = 1024 * 1024
     # Bounds on the work and the answer one request can cause (see errors.Limits).
@@ -44,6 +44,10 @@ class Settings:
     # auto: a NumPy array in feature order where checked equal to the DataFrame; dataframe: always.
     model_input: str = "auto"
     one_pass: bool = True  # label = argmax of predict_proba where checked to agree with predict
+    # auto: inline when a one-row call measured at load costs at most inline_max_ms, else a model thread
+    model_execution: str = "auto"
+    inline_max_ms: float = 0.5
+    model_concurrency: int = 1  # model calls running at once off the event loop
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -66,7 +70,7 @@ class Settings:
             fluentd_timeout_s=reader.number("CD4ML_FLUENTD_TIMEOUT_S", default.fluentd_timeout_s, 0.01),
             fluentd_ack=reader.boolean("CD4ML_FLUENTD_ACK", default.fluentd_ack),
             log_queue_size=reader.integer("CD4ML_LOG_QUEUE_SIZE", default.log_queue_size, 1),
-            batch_max_size=reader.integer("CD4ML_BATCH_MAX_SIZE", default.batch_max_size, 0),
+            batch_max_size=reader.integer("CD4ML_BATCH_MAX_SIZE", None, 0),
             batch_max_latency_ms=reader.number("CD4ML_BATCH_MAX_LATENCY_MS", default.batch_max_latency_ms, 0),
             max_body_bytes=reader.integer("CD4ML_MAX_BODY_BYTES", default.max_body_bytes, 1),
             max_errors=reader.integer("CD4ML_MAX_ERRORS", default.max_errors, 1, 10000),
@@ -79,6 +83,10 @@ class Settings:
             log_flush_timeout_s=reader.number("CD4ML_LOG_FLUSH_TIMEOUT_S", default.log_flush_timeout_s, 0),
             model_input=reader.choice("CD4ML_MODEL_INPUT", default.model_input, ("auto", "dataframe")),
             one_pass=reader.boolean("CD4ML_ONE_PASS", default.one_pass),
+            model_execution=reader.choice("CD4ML_MODEL_EXECUTION", default.model_execution,
+                                          ("auto", "inline", "thread")),
+            inline_max_ms=reader.number("CD4ML_INLINE_MAX_MS", default.inline_max_ms, 0),
+            model_concurrency=reader.integer("CD4ML_MODEL_CONCURRENCY", default.model_concurrency, 1),
         )
         if reader.problems:
             raise SettingsError("invalid environment: " + "; ".join(reader.problems))
