@@ -49,7 +49,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     service = PredictionService(schema, {"name": model_name, "version": manifest.version, "image": settings.image},
                                 metrics)
 
-    app = _fastapi(title=f"{model_name}", version=manifest.version, lifespan=_lifespan,
+    app = _fastapi(title=f"{model_name}", version=manifest.version, lifespan=_lifespan, docs_url=None, redoc_url=None,
                    description=f"Predictions from model `{model_name}` version `{manifest.version}`, "
                                "served by cd4ml. The request schema is generated from the model's features.yaml.")
     app.state.settings = settings
@@ -72,6 +72,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     openapi.install_components(app, schema)
+    openapi.install_docs(app)
     return app
 
 

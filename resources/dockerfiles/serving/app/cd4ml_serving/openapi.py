@@ -1,17 +1,29 @@
-"""OpenAPI request documentation generated from features.yaml.
+"""OpenAPI request documentation generated from features.yaml, and the /docs page.
 
 The prediction endpoints read their bodies themselves (several accepted shapes, CSV, tensors,
 a size limit, errors that point into the body), so FastAPI cannot infer their request schema;
 these fragments describe it, with the feature row model as a named component.
+
+/docs is FastAPI's Swagger UI page with its script, style and icon served by this server
+(static/swagger-ui, see its README) rather than a CDN, so it works without internet access.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import FileResponse
 
 from .oip import FEATURE_DATATYPES
 from .schemas import RowSchema
+
+SWAGGER_UI_VERSION = "5.35.0"
+DOCS_ASSETS = Path(__file__).resolve().parent / "static" / "swagger-ui"
+# Only these files are served: the page needs nothing else.
+_ASSET_TYPES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8", "swagger-ui.css": "text/css; charset=utf-8",
+                "favicon-32x32.png": "image/png"}
 
 
 def row_ref(schema: RowSchema) -> dict:
@@ -75,3 +87,29 @@ def install_components(app: FastAPI, schema: RowSchema) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def install_docs(app: FastAPI, docs_url: str = "/docs") -> None:
+    """/docs and its assets (the app is created with docs_url=None, redoc_url=None: FastAPI's own
+    pages load their scripts from CDNs)."""
+
+    @app.get(docs_url, include_in_schema=False)
+    async def docs(request: Request):
+        # Behind a path prefix (ingress root_path) every URL of the page must carry it.
+        root = request.scope.get("root_path", "").rstrip("/")
+        assets = f"{root}{docs_url}/assets"
+        return get_swagger_ui_html(
+            openapi_url=root + app.openapi_url, title=f"{app.title} - API docs",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js?v={SWAGGER_UI_VERSION}",
+            swagger_css_url=f"{assets}/swagger-ui.css?v={SWAGGER_UI_VERSION}",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png?v={SWAGGER_UI_VERSION}",
+            # No spec validator badge: it is an image from validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None})
+
+    @app.get(docs_url + "/assets/{name}", include_in_schema=False)
+    async def asset(name: str):
+        media_type = _ASSET_TYPES.get(name)
+        if media_type is None:
+            raise HTTPException(status_code=404, detail=f"no such docs asset: {name[:100]!r}")
+        return FileResponse(DOCS_ASSETS / name, media_type=media_type,
+                            headers={"Cache-Control": "public, max-age=86400"})
