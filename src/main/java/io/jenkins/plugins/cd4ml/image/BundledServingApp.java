@@ -1,18 +1,10 @@
 package io.jenkins.plugins.cd4ml.image;
 
+import io.jenkins.plugins.cd4ml.BundledTree;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The serving app and its Dockerfile as bundled in the cd4ml jar under
@@ -29,68 +21,15 @@ public final class BundledServingApp {
     private BundledServingApp() {
     }
 
-    /** Copies the Dockerfile, .dockerignore, requirements.txt and app/ into {@code target}. */
+    /**
+     * Copies the Dockerfile, .dockerignore, requirements.txt and app/ into {@code target}, file by
+     * file ({@link BundledTree}), so it works wherever the engine's classes come from (a jar, a
+     * directory, a Jenkins agent's Remoting class loader).
+     */
     public static void copyTo(Path target) throws IOException {
-        URL dockerfile = BundledServingApp.class.getClassLoader()
-                .getResource(RESOURCE_ROOT + ServingImageLayout.CONTEXT_DOCKERFILE);
-        if (dockerfile == null) {
-            throw new IllegalStateException(RESOURCE_ROOT + "Dockerfile is not on the classpath; this cd4ml build "
-                    + "lacks the serving app (the jar must be built with mvn package)");
-        }
-        URI uri;
-        try {
-            uri = dockerfile.toURI();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("unusable resource URL " + dockerfile, e);
-        }
-        if (uri.getScheme().equals("jar")) {
-            FileSystem jar;
-            boolean opened = false;
-            try {
-                jar = FileSystems.newFileSystem(uri, Map.of());
-                opened = true;
-            } catch (FileSystemAlreadyExistsException e) {
-                jar = FileSystems.getFileSystem(uri);
-            }
-            try {
-                copyTree(jar.getPath("/" + RESOURCE_ROOT), target);
-            } finally {
-                if (opened) {
-                    jar.close();
-                }
-            }
-        } else {
-            copyTree(Path.of(uri).getParent(), target);
-        }
-    }
-
-    private static void copyTree(Path root, Path target) throws IOException {
         Files.createDirectories(target);
-        for (String name : TOP_LEVEL) {
-            Path top = root.resolve(name);
-            if (!Files.exists(top)) {
-                continue;
-            }
-            try (Stream<Path> walk = Files.walk(top)) {
-                for (Path source : walk.toList()) {
-                    String relative = root.relativize(source).toString();
-                    if (excluded(relative)) {
-                        continue;
-                    }
-                    Path destination = target.resolve(relative);
-                    if (Files.isDirectory(source)) {
-                        Files.createDirectories(destination);
-                    } else {
-                        Files.createDirectories(destination.getParent());
-                        try {
-                            Files.copy(source, destination);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException("could not copy " + source + " to " + destination, e);
-                        }
-                    }
-                }
-            }
-        }
+        BundledTree.copy(RESOURCE_ROOT, target, relative -> TOP_LEVEL.contains(relative.split("/", 2)[0])
+                && !excluded(relative));
     }
 
     private static boolean excluded(String relative) {
