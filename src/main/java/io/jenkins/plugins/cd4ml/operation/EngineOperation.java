@@ -24,8 +24,6 @@ import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
-import io.jenkins.plugins.cd4ml.run.MainJob;
-import io.jenkins.plugins.cd4ml.run.RunResult;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.nio.file.Path;
@@ -54,8 +52,8 @@ import java.util.function.Consumer;
  *         .call();
  * }</pre>
  *
- * <p>{@code validate}, {@code train}, {@code buildImage}, {@code run}, {@code deploy}, {@code rollback}
- * and {@code history} call the engine's classes; the others ({@link Operation#asCommand()}) run the
+ * <p>{@code validate}, {@code train}, {@code buildImage}, {@code deploy}, {@code rollback} and
+ * {@code history} call the engine's classes; the others ({@link Operation#asCommand()}) run the
  * CLI's own command in this JVM ({@link EmbeddedCli}). Either way the operation sees this call's
  * environment only (its credentials included: {@code CD4ML_REGISTRY_USERNAME}, {@code KUBECONFIG},
  * {@code AWS_ACCESS_KEY_ID}, …), never the process's, and stops when this call's token is
@@ -192,14 +190,6 @@ public final class EngineOperation {
             if (result instanceof DeployResult deployed && !deployed.succeeded()) {
                 return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document, deployed.error());
             }
-            if (result instanceof RunResult run && run.stopped()) {
-                return new OperationOutcome(operationName, OperationOutcome.STOPPED, 1, document,
-                        run.error().orElse("stopped"));
-            }
-            if (result instanceof RunResult run && !run.succeeded()) {
-                return new OperationOutcome(operationName, OperationOutcome.FAILED, 1, document,
-                        run.error().orElse("a stage failed"));
-            }
             return new OperationOutcome(operationName, OperationOutcome.SUCCEEDED, 0, document, null);
         } catch (OperationStoppedException e) {
             e.adviseWith(advice);
@@ -218,7 +208,6 @@ public final class EngineOperation {
             case VALIDATE -> validate(loader(values).load());
             case TRAIN -> trainer(loader(values).load(), values).call();
             case BUILD_IMAGE -> buildImage(loader(values).load(), values);
-            case RUN -> mainJob(loader(values).load(), values);
             case DEPLOY -> deploy(values);
             case ROLLBACK -> deployer(plainLoader().load(), values).rollback(values.text("revision")
                     .map(r -> OptionalInt.of(integer("revision", r))).orElse(OptionalInt.empty()));
@@ -337,19 +326,6 @@ public final class EngineOperation {
         values.text("baseImage").ifPresent(image::withBaseImage);
         values.text("pipIndexUrl").ifPresent(image::withPipIndexUrl);
         return image.withPush(values.flag("push", false));
-    }
-
-    private RunResult mainJob(ProjectConfig config, OptionValues values) {
-        boolean push = values.flag("push", false);
-        return MainJob.forProject(config, context())
-                .withTrainer(t -> {
-                    Trainer trainer = t.withHyperparameters(values.textMap("hyperparameters"));
-                    values.text("attach").ifPresent(trainer::attachingTo);
-                    return trainer;
-                })
-                .withImageBuild(values.flag("buildImage", false) || push)
-                .withImage(i -> image(i, values))
-                .call();
     }
 
     /** Runs the CLI's own command for {@code operation} in this JVM, with this call's environment and token. */

@@ -22,8 +22,11 @@ public enum Operation {
     TRAIN("train", "train", union(Options.TRAINING, Set.of("promote"))),
     /** {@code cd4ml build-image}. */
     BUILD_IMAGE("buildImage", "build-image", union(Options.IMAGE, Set.of("model", "tarball", "noCache"))),
-    /** {@code cd4ml run}: the whole job. */
-    RUN("run", "run", union(Options.TRAINING, union(Options.IMAGE, Set.of("buildImage")))),
+    /**
+     * {@code cd4ml run}: the whole job, run as the CLI command (its options are the command's, so
+     * the step's {@code run} follows {@code cd4ml run}'s flags, such as {@code deploy}, as they change).
+     */
+    RUN("run", "run", null),
     /** {@code cd4ml tune}, run as the CLI command (its options are the command's). */
     TUNE("tune", "tune", null),
     /** {@code cd4ml gate}, run as the CLI command. */

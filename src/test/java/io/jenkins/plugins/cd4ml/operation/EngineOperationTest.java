@@ -189,6 +189,41 @@ class EngineOperationTest {
     }
 
     @Nested
+    class Run {
+
+        @Test
+        void runIsTheCliRunCommandAndReturnsItsDocument(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, TRAIN_PY, "");
+            List<String> lines = new CopyOnWriteArrayList<>();
+            OperationOutcome outcome = EngineOperation.named("run").inProject(tmp)
+                    .withOptions(Map.of("hyperparameters", Map.of("depth", 5)))
+                    .withEnvironment(Map.of("PATH", System.getenv("PATH"))).withOutput(lines::add).call();
+
+            assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
+            assertThat(outcome.document()).containsEntry("status", "succeeded").containsKey("stages");
+            assertThat(lines).as("the option reached the training script").contains("  | depth is 5");
+            assertPlain(outcome.document());
+            Map<String, Object> cli = cliJson("run", "--json", tmp.toString(), "-p", "depth=5");
+            assertThat(outcome.document().keySet()).isEqualTo(cli.keySet());
+        }
+
+        @Test
+        void runOptionsAreTheCommandsOwnFlags(@TempDir Path tmp) {
+            TestProjects.project(tmp, TRAIN_PY, "");
+            OperationOutcome deploy = EngineOperation.named("run").inProject(tmp)
+                    .withOptions(Map.of("deploy", true)).call();
+            assertThat(deploy.exitCode()).isEqualTo(2);
+            assertThat(deploy.message()).contains("needs a deploy section");
+
+            OperationOutcome unknown = EngineOperation.named("run").inProject(tmp)
+                    .withOptions(Map.of("deplyo", true)).call();
+            assertThat(unknown.exitCode()).isEqualTo(2);
+            assertThat(unknown.message()).contains("unknown option 'deplyo' for the run operation; its options are ")
+                    .contains("deploy", "buildImage", "environment");
+        }
+    }
+
+    @Nested
     class Stop {
 
         /** What the plugin does on the agent: the engine on a worker thread, stopped from another. */

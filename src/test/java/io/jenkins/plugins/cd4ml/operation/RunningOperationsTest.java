@@ -148,6 +148,28 @@ class RunningOperationsTest {
         assertThat(alive(pid(pids, "tuner"))).as("the trial's script was ended").isFalse();
     }
 
+    /** run is the CLI's command too: a cancel by id stops its train stage, and the run reports stopped. */
+    @Test
+    void aCancelByIdStopsARun(@TempDir Path tmp) throws Exception {
+        Path pids = Files.createDirectories(tmp.resolve("pids"));
+        Path project = TestProjects.project(tmp.resolve("p"), sleeper(pids), "");
+        String id = UUID.randomUUID().toString();
+        CountDownLatch started = new CountDownLatch(1);
+        FutureTask<OperationOutcome> work = start(EngineOperation.named("run").withId(id).inProject(project)
+                .withEnvironment(environment("runner")), new CopyOnWriteArrayList<>(), started);
+        for (int i = 0; i < 1200 && !Files.exists(pids.resolve("runner")); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(pids.resolve("runner")).as("the train stage started").exists();
+
+        assertThat(RunningOperations.cancel(id)).isTrue();
+        OperationOutcome outcome = work.get(120, TimeUnit.SECONDS);
+
+        assertThat(outcome.status()).as(outcome.message()).isEqualTo(OperationOutcome.STOPPED);
+        assertThat(outcome.document()).containsEntry("status", "stopped");
+        assertThat(alive(pid(pids, "runner"))).as("the training script was ended").isFalse();
+    }
+
     @Test
     void aTokenCancelledBeforeTheCallStopsItBeforeAnythingRuns(@TempDir Path tmp) throws Exception {
         Path pids = Files.createDirectories(tmp.resolve("pids"));
