@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -57,6 +58,8 @@ public final class Trainer {
     /** Backend job names --attach accepts; they also name the local run directory. */
     private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
 
+    private static final Duration METRICS_POLL = Duration.ofMillis(200);
+
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
 
@@ -72,6 +75,7 @@ public final class Trainer {
     private String attachTo;
     private String runId;
     private boolean promote;
+    private Consumer<Map<String, Double>> metricsRecords;
 
     private Trainer(ProjectConfig config, EngineContext context) {
         this.config = config;
@@ -105,6 +109,16 @@ public final class Trainer {
      */
     public Trainer promoting(boolean promote) {
         this.promote = promote;
+        return this;
+    }
+
+    /**
+     * Hands each record a script appends to {@code metrics.json} while it runs (one JSON object per
+     * line) to {@code listener}, on a thread of its own: a tune's intermediate values. Only where
+     * the run directory is on this machine during the run (local and docker backends).
+     */
+    public Trainer onMetricsRecord(Consumer<Map<String, Double>> listener) {
+        this.metricsRecords = listener;
         return this;
     }
 
@@ -195,7 +209,9 @@ public final class Trainer {
             events.info(attachTo != null ? "attaching to job " + runId + " of " + config.name() + " on " + chosen.name()
                     : "training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
             BackendRun run;
-            try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8)) {
+            try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8);
+                    MetricsFileFollower follower = metricsRecords == null ? null : MetricsFileFollower.start(
+                            dir.outputDataDir().resolve("metrics.json"), metricsRecords, METRICS_POLL)) {
                 run = attachTo != null ? chosen.attach(attachTo, job, observing(extractor, log))
                         : chosen.run(job, observing(extractor, log));
             }

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>The objective's intermediate values (each match of its {@code train.metrics} regex in the
- * log) go to the search as they appear; a trial the search prunes is stopped on its backend like
+ * log, or each record the script appends to {@code metrics.json}, whichever reports it first) go
+ * to the search as they appear; a trial the search prunes is stopped on its backend like
  * an aborted run. A failed trial is recorded and the search goes on, until more than
  * {@code tune.max_failed_trials} (default half of {@code max_trials}) have failed. Cancelling the
  * context's token (or interrupting the calling thread) stops every running trial before
@@ -55,6 +56,8 @@ public final class Tuner {
     private static final DateTimeFormatter TUNE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
     private static final long STOP_WAIT_SECONDS = 120;
+    private static final String FROM_LOG = "log";
+    private static final String FROM_METRICS_FILE = "metrics.json";
 
     private final ProjectConfig config;
     private final TuneConfig tune;
@@ -291,6 +294,7 @@ public final class Tuner {
 
             private final Suggestion suggestion;
             private final List<Double> series = new ArrayList<>();
+            private String seriesSource;
             private volatile Thread thread;
             private volatile boolean stopRequested;
             private volatile boolean pruned;
@@ -324,8 +328,9 @@ public final class Tuner {
                     }
                 }
                 try {
-                    training = trainerSetup.apply(Trainer.forProject(config, context.withEvents(this::observe)))
-                            .withHyperparameters(suggestion.parameters()).withRunId(runId()).promoting(false).call();
+                    training = trainerSetup.apply(Trainer.forProject(config, context.withEvents(this::observe))
+                            .onMetricsRecord(this::metricsRecord)).withHyperparameters(suggestion.parameters())
+                            .withRunId(runId()).promoting(false).call();
                     Double value = training.metrics().get(tune.objectiveMetric());
                     if (value == null) {
                         result = trial(TrialStatus.FAILED, null, training.metrics(), start, training,
@@ -374,7 +379,7 @@ public final class Tuner {
                     if (objective != null) {
                         var matcher = objective.matcher(line.line());
                         if (matcher.find() && matcher.group(1) != null) {
-                            intermediate(matcher.group(1).strip());
+                            intermediate(matcher.group(1).strip(), FROM_LOG);
                         }
                     }
                     events.debug("trial " + suggestion.number() + " | " + line.line());
@@ -386,18 +391,40 @@ public final class Tuner {
                 }
             }
 
-            private void intermediate(String text) {
+            /** A record the script appended to metrics.json while it runs. */
+            private void metricsRecord(Map<String, Double> record) {
+                Double value = record.get(tune.objectiveMetric());
+                if (value != null) {
+                    intermediate(value, FROM_METRICS_FILE);
+                }
+            }
+
+            private void intermediate(String text, String from) {
                 double value;
                 try {
                     value = Double.parseDouble(text);
                 } catch (NumberFormatException e) {
                     return; // as SageMaker: a match that is not a number is ignored
                 }
+                intermediate(value, from);
+            }
+
+            /**
+             * One intermediate value. A trial's series comes from whichever source reports the
+             * objective first (the log regex or metrics.json), so a script that does both is not
+             * counted twice.
+             */
+            private void intermediate(double value, String from) {
                 if (!Double.isFinite(value)) {
                     return;
                 }
                 int step;
                 synchronized (series) {
+                    if (seriesSource == null) {
+                        seriesSource = from;
+                    } else if (!seriesSource.equals(from)) {
+                        return;
+                    }
                     series.add(value);
                     step = series.size();
                 }

@@ -10,7 +10,8 @@ import java.util.Map;
  * Projects whose {@code train.py} computes a known function of its hyperparameters (no ML library,
  * so a trial costs one Python start): {@code score = 1 - (x - 0.3)^2 - ((n - 7) / 10)^2}, minus
  * 0.1 for {@code kind: b}; {@code kind: bad} fails. It prints the score {@code steps} times (rising to
- * the final value, {@code pause} seconds apart), and leaves marker files under {@code $MARKERS}.
+ * the final value, {@code pause} seconds apart; with {@code report: metrics_json} it appends them to
+ * {@code metrics.json} as JSON lines instead), and leaves marker files under {@code $MARKERS}.
  */
 public final class ObjectiveProjects {
 
@@ -46,7 +47,13 @@ public final class ObjectiveProjects {
                 sys.exit(1)
             score = 1 - (x - 0.3) ** 2 - ((n - 7) / 10) ** 2 - (0.1 if kind == "b" else 0)
             for i in range(steps):
-                print(f"step {i + 1} score={score * (i + 1) / steps:.6f}", flush=True)
+                value = round(score * (i + 1) / steps, 6)
+                if hp.get("report") == "metrics_json":
+                    with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "metrics.json"), "a") as f:
+                        f.write(json.dumps({"step": i + 1, "score": value}) + "\\n")
+                    print(f"epoch {i + 1} done", flush=True)
+                else:
+                    print(f"step {i + 1} score={value:.6f}", flush=True)
                 time.sleep(pause)
             pathlib.Path(os.environ["SM_MODEL_DIR"], "model.txt").write_text(f"{x} {n} {kind}")
             (markers / ("finished-" + run)).touch()

@@ -190,6 +190,48 @@ class TunerTest {
             }
             assertThat(result.best().status()).isEqualTo(TrialStatus.COMPLETED);
         }
+
+        @Test
+        void theMedianPrunerStopsTrialsFromTheRecordsTheyAppendToMetricsJson(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+                    "steps: 6, pause: 0.4, n: 7, kind: a, report: metrics_json", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: bayesian
+                    early_stopping: auto
+                    max_trials: 10
+                    parallel_trials: 1
+                    parameters:
+                      x: {type: float, min: -3, max: 3}
+                    """));
+            Path markers = tmp.resolve("m");
+
+            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+
+            assertThat(result.search()).contains("median pruning");
+            assertThat(result.trials()).allSatisfy(t -> assertThat(Files.readString(config.directory()
+                    .resolve(".cd4ml/runs").resolve(t.runId()).resolve("training.log")))
+                    .as("the script prints no score: every value came from metrics.json").doesNotContain("score="));
+            List<Trial> completed = result.trials().stream().filter(t -> t.status() == TrialStatus.COMPLETED)
+                    .toList();
+            assertThat(completed).hasSizeGreaterThanOrEqualTo(5).allSatisfy(t -> {
+                double x = Double.parseDouble(t.parameters().get("x"));
+                assertThat(t.value()).as("the last record's score").isCloseTo(1 - Math.pow(x - 0.3, 2),
+                        org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(t.metrics()).containsOnlyKeys("score");
+                assertThat(t.series()).isNotEmpty().hasSizeLessThanOrEqualTo(6);
+            });
+            List<Trial> pruned = result.trials().stream().filter(t -> t.status() == TrialStatus.PRUNED).toList();
+            assertThat(pruned).as("trials Optuna's MedianPruner stopped on their metrics.json records").isNotEmpty()
+                    .allSatisfy(t -> {
+                        assertThat(t.number()).as("after the 5 startup trials").isGreaterThanOrEqualTo(5);
+                        assertThat(t.series()).isNotEmpty().hasSizeLessThan(6);
+                        assertThat(t.modelVersion()).isNull();
+                        assertThat(markers.resolve("finished-" + t.runId())).doesNotExist();
+                    });
+            for (Trial t : pruned) {
+                Processes.assertGone(pidOf(markers, t.runId()));
+            }
+        }
     }
 
     @Nested
