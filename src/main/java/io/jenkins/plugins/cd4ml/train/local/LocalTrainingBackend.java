@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs the training script as a child process on this machine, with the run directory standing
@@ -148,19 +150,38 @@ public final class LocalTrainingBackend implements TrainingBackend {
         }
     }
 
-    /** Terminates the script and everything it started: SIGTERM first, SIGKILL after a grace period. */
+    /**
+     * Terminates the script and everything it started: SIGTERM first, SIGKILL after a grace period,
+     * and returns only once they are gone (a SIGKILL is delivered asynchronously), so a caller that
+     * reports the run stopped never leaves a process behind.
+     */
     private static void stop(Process process) {
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
         tree.forEach(ProcessHandle::destroy);
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
+        for (ProcessHandle handle : tree) {
+            interrupted |= awaitExit(handle, deadline - System.nanoTime());
         }
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle handle : tree) {
+            interrupted |= awaitExit(handle, TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS));
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits up to {@code nanos} for one process to exit; true when the wait was interrupted. */
+    private static boolean awaitExit(ProcessHandle handle, long nanos) {
+        try {
+            handle.onExit().get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 }
