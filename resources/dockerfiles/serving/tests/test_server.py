@@ -33,7 +33,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "PYTHONPATH": str(APP_DIR), "CD4ML_MODEL_DIR": str(model_dir),
-                       "PORT": str(self.port), "CD4ML_HOST": "127.0.0.1", **env}
+                       "PORT": str(self.port), "CD4ML_HOST": "127.0.0.1",
+                       "CD4ML_DRAIN_DELAY_S": "0.2", **env}  # tests of the drain itself set their own
         environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
         # Own process group: worker processes can be killed with the server if a test fails.
         self.process = subprocess.Popen([sys.executable, "-m", "cd4ml_serving", *args], env=environment,

@@ -52,3 +52,16 @@ def test_all_problems_are_reported_together():
     for expected in ("PORT must be an integer", "CD4ML_WORKERS must be >= 1", "CD4ML_LOG_STDOUT must be true or false",
                      "CD4ML_BATCH_MAX_LATENCY_MS must be a number", "CD4ML_LOG_LEVEL must be one of"):
         assert expected in message
+
+
+def test_shutdown_and_fluentd_settings():
+    settings = Settings.from_env({"CD4ML_DRAIN_DELAY_S": "2", "CD4ML_GRACEFUL_TIMEOUT_S": "40",
+                                  "CD4ML_FLUENTD_TIMEOUT_S": "0.5", "CD4ML_FLUENTD_ACK": "false"})
+    assert (settings.drain_delay_s, settings.graceful_timeout_s) == (2, 40)
+    assert (settings.fluentd_timeout_s, settings.fluentd_ack) == (0.5, False)
+    assert (Settings().drain_delay_s, Settings().graceful_timeout_s, Settings().fluentd_ack) == (3, 25, True)
+
+
+def test_drain_must_end_before_the_graceful_timeout():
+    with pytest.raises(SettingsError, match=r"CD4ML_DRAIN_DELAY_S \(30\) must be below CD4ML_GRACEFUL_TIMEOUT_S \(25\)"):
+        Settings.from_env({"CD4ML_DRAIN_DELAY_S": "30"})

@@ -1,13 +1,13 @@
 """`python3 -m cd4ml_serving [serve]`: run the model server under uvicorn.
 
 `serve` is accepted because SageMaker hosting starts containers as `docker run IMAGE serve`.
-On SIGTERM uvicorn stops accepting connections, lets in-flight requests finish, then runs the
-app's shutdown (batcher stop, log flush) and the process exits 0.
+On SIGTERM (or SIGINT) the server drains, stops accepting, finishes what arrived, flushes the
+prediction log and exits 0 within CD4ML_GRACEFUL_TIMEOUT_S (runtime.py).
 """
 from __future__ import annotations
 
 import copy
-import inspect
+import logging
 import os
 import shutil
 import sys
@@ -19,7 +19,6 @@ from .manifest import ManifestError, load_manifest
 from .settings import Settings, SettingsError
 
 USAGE = "usage: python3 -m cd4ml_serving [serve]"
-GRACEFUL_SHUTDOWN_S = 25  # below Kubernetes' default 30 s termination grace period
 
 
 def main(argv) -> int:
@@ -52,20 +51,27 @@ def main(argv) -> int:
 
     import uvicorn
 
-    options = dict(
-        host=settings.host, port=settings.port, workers=settings.workers, factory=True,
+    from .runtime import DrainingServer, event_loop_and_protocol, run_workers
+
+    loop, http = event_loop_and_protocol()
+    config = uvicorn.Config(
+        "cd4ml_serving.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
+        workers=settings.workers, loop=loop, http=http,
         log_config=_log_config(uvicorn, settings.log_level), log_level=settings.log_level,
         # stdout carries prediction records only, one JSON object per line.
         access_log=False, server_header=False,
     )
-    if "timeout_graceful_shutdown" in inspect.signature(uvicorn.Config.__init__).parameters:
-        options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
+    server = DrainingServer(config, settings.drain_delay_s, settings.graceful_timeout_s, settings.log_flush_timeout_s)
+    logging.getLogger("cd4ml_serving").info("uvicorn %s, %s event loop, %s HTTP parser, %d worker(s)",
+                                            uvicorn.__version__, loop, http, settings.workers)
     try:
-        uvicorn.run("cd4ml_serving.app:app_from_environment", **options)
+        if settings.workers > 1:
+            return run_workers(config, server, settings.workers)
+        server.run()
+        return 0 if server.started else 3  # 3: startup failed, as uvicorn.run exits
     finally:
         if metrics_dir:  # ours, so ours to remove; a user-provided directory is left alone
             shutil.rmtree(metrics_dir, ignore_errors=True)
-    return 0
 
 
 def _log_config(uvicorn, level: str) -> dict:

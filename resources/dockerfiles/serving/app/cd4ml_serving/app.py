@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 
 from . import openapi
 from .execution import measure_call_ms, plan_execution
+from .drain import PROCESS_DRAIN, ConnectionCloseMiddleware, Drain
 from .features import load_features
 from .logging_sink import DROP_REASONS, create_prediction_log
 from .manifest import load_manifest
@@ -36,7 +37,8 @@ from .versions import check as check_versions
 log = logging.getLogger("cd4ml_serving")
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Optional[Settings] = None, drain: Optional[Drain] = None) -> FastAPI:
+    """`drain` is the server's shutdown state (runtime.py); apps made without one get their own."""
     settings = settings if settings is not None else Settings.from_env()
     model_dir = Path(settings.model_dir)
     manifest = load_manifest(model_dir / "model.json")
@@ -63,6 +65,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         log.warning("model %s version %s runs with other library versions than it was trained with: %s "
                     "(build the image on a base that has the training versions, or with pip and a package index)",
                     model_name, manifest.version, "; ".join(app.state.versions.mismatches))
+    app.state.drain = drain if drain is not None else Drain()
 
     app.include_router(build_router(schema))
     app.include_router(build_oip_router(schema))
@@ -71,6 +74,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(ConnectionCloseMiddleware, drain=app.state.drain)
     openapi.install_components(app, schema)
     openapi.install_docs(app)
     return app
@@ -78,7 +82,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """Zero-argument factory for uvicorn (`--factory`), which each worker process calls."""
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), PROCESS_DRAIN)
 
 
 @contextlib.asynccontextmanager
@@ -101,7 +105,9 @@ async def _lifespan(app: FastAPI):
         loader.cancel()
         await service.stop()
         # Runs after the server has drained in-flight requests: flush their log records.
-        await anyio.to_thread.run_sync(service.prediction_log.close, settings.log_flush_timeout_s)
+        # Within the graceful timeout when the server stops on a signal.
+        flush_timeout = min(settings.log_flush_timeout_s, app.state.drain.remaining())
+        await anyio.to_thread.run_sync(service.prediction_log.close, flush_timeout)
 
 
 async def _load_model(app: FastAPI) -> None:

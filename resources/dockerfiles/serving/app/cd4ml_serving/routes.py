@@ -105,6 +105,8 @@ def build_router(schema: RowSchema) -> APIRouter:
 
 def _readiness(request: Request) -> JSONResponse:
     service = service_of(request)
+    if request.app.state.drain.draining:  # shutting down: take this instance out of rotation
+        return JSONResponse({"status": "draining", "model": _model_ref(service)}, status_code=503)
     if service.ready:
         return JSONResponse({"status": "ready", "model": _model_ref(service)})
     failure = request.app.state.load_error

@@ -41,6 +41,10 @@ class Settings:
     log_level: str = "info"
     # Seconds to wait for queued prediction records to be sent when the server stops.
     log_flush_timeout_s: float = 5.0
+    # Shutdown: drain (ready 503, Connection: close) for drain_delay_s after the stop signal, and
+    # be gone within graceful_timeout_s of it (below Kubernetes' default 30 s grace period).
+    drain_delay_s: float = 3.0
+    graceful_timeout_s: float = 25.0
     # auto: a NumPy array in feature order where checked equal to the DataFrame; dataframe: always.
     model_input: str = "auto"
     one_pass: bool = True  # label = argmax of predict_proba where checked to agree with predict
@@ -87,7 +91,12 @@ class Settings:
                                           ("auto", "inline", "thread")),
             inline_max_ms=reader.number("CD4ML_INLINE_MAX_MS", default.inline_max_ms, 0),
             model_concurrency=reader.integer("CD4ML_MODEL_CONCURRENCY", default.model_concurrency, 1),
+            drain_delay_s=reader.number("CD4ML_DRAIN_DELAY_S", default.drain_delay_s, 0),
+            graceful_timeout_s=reader.number("CD4ML_GRACEFUL_TIMEOUT_S", default.graceful_timeout_s, 1),
         )
+        if not reader.problems and settings.drain_delay_s >= settings.graceful_timeout_s:
+            reader.problems.append(f"CD4ML_DRAIN_DELAY_S ({settings.drain_delay_s:g}) must be below "
+                                   f"CD4ML_GRACEFUL_TIMEOUT_S ({settings.graceful_timeout_s:g})")
         if reader.problems:
             raise SettingsError("invalid environment: " + "; ".join(reader.problems))
         return settings

@@ -1,0 +1,163 @@
+"""The server process: uvicorn with a drain phase, one process or a supervisor of workers.
+
+uvicorn 0.17 (Debian bookworm) stops at SIGTERM by closing its listener and every idle
+keep-alive connection at once: a request already on its way over such a connection is lost,
+and `/ready` says 200 until the process is gone. Its multi-worker supervisor stops workers one
+after another and keeps the listening socket open until the end, so connections queue for
+workers that no longer accept. `DrainingServer` and `run_workers` replace those parts:
+
+1. signal → drain for `drain_delay_s`: still accepting and answering, `/ready` 503, every
+   response `Connection: close` (drain.py);
+2. stop accepting: take what is already in the listen backlog, then close the listener;
+3. let requests that arrived be read, close idle connections, finish in-flight ones;
+4. app shutdown (batcher stop, prediction log flush in the time left);
+all within `graceful_timeout_s` of the signal. A second signal skips the rest of the drain; a
+second SIGINT (Ctrl-C) forces the exit.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from typing import List, Optional
+
+import uvicorn
+from uvicorn.subprocess import get_subprocess
+
+from .drain import PROCESS_DRAIN, Drain
+
+log = logging.getLogger("cd4ml_serving")
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_READ_ARRIVED_S = 0.05  # lets bytes already received on idle connections become requests
+
+
+def event_loop_and_protocol() -> tuple:
+    """uvloop + httptools where importable (Debian python3-uvloop, python3-httptools), else asyncio + h11."""
+    def importable(name):
+        try:
+            __import__(name)
+            return True
+        except ImportError:
+            return False
+
+    return ("uvloop" if importable("uvloop") else "asyncio"), ("httptools" if importable("httptools") else "h11")
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, drain_delay_s: float, graceful_timeout_s: float,
+                 flush_reserve_s: float, drain: Optional[Drain] = None):
+        super().__init__(config)
+        self.drain_delay_s = drain_delay_s
+        self.graceful_timeout_s = graceful_timeout_s
+        self.flush_reserve_s = min(flush_reserve_s, graceful_timeout_s / 2)  # time kept for the log flush
+        self._drain = drain
+
+    @property
+    def drain(self) -> Drain:
+        # Resolved in the process that serves: a worker gets this object pickled, and its app
+        # (made by the factory there) reports that worker's PROCESS_DRAIN.
+        return self._drain if self._drain is not None else PROCESS_DRAIN
+
+    def handle_exit(self, sig, frame) -> None:
+        if self.drain.draining or self.should_exit:
+            super().handle_exit(sig, frame)  # second signal: stop now (SIGINT: force)
+            return
+        self.drain.begin(self.graceful_timeout_s)
+        log.info("stop signal: draining for %.1f s (/ready 503, Connection: close), then stopping; "
+                 "exit within %.1f s", self.drain_delay_s, self.graceful_timeout_s)
+        asyncio.get_event_loop().call_later(self.drain_delay_s, self._end_drain)
+
+    def _end_drain(self) -> None:
+        self.should_exit = True  # uvicorn's main loop looks every 0.1 s
+
+    async def shutdown(self, sockets: Optional[List[socket.socket]] = None) -> None:
+        self.drain.begin(self.graceful_timeout_s)  # also when stopped otherwise (lifespan failure)
+        await self._stop_accepting(sockets)
+        await asyncio.sleep(_READ_ARRIVED_S)
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle: closed now; busy: closed after its response
+        while (self.server_state.connections or self.server_state.tasks) and not self.force_exit \
+                and self.drain.remaining() > self.flush_reserve_s:
+            await asyncio.sleep(0.05)
+        if self.server_state.connections:
+            log.warning("%d connections still busy at the graceful timeout; closing them",
+                        len(self.server_state.connections))
+            for connection in list(self.server_state.connections):
+                connection.transport.close()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+    async def _stop_accepting(self, sockets) -> None:
+        """Closes the listener without resetting connections already in its backlog: a duplicate
+        descriptor keeps it listening while the backlog is accepted and served, then closes."""
+        loop = asyncio.get_running_loop()
+        create_protocol = functools.partial(self.config.http_protocol_class, config=self.config,
+                                            server_state=self.server_state)
+        listeners = []
+        for server in self.servers:
+            for transport_socket in server.sockets or ():
+                listener = socket.socket(fileno=os.dup(transport_socket.fileno()))
+                listener.setblocking(False)
+                listeners.append(listener)
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+        for listener in listeners:
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:
+                    break
+                connection.setblocking(False)
+                await loop.connect_accepted_socket(create_protocol, connection)
+            listener.close()
+
+
+def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) -> int:
+    """Starts `workers` processes on one listening socket. A stop signal goes to all of them at
+    once (each drains on its own); a worker that dies unexpectedly stops the others and the
+    server exits 1, so the orchestrator restarts the whole instance."""
+    listener = config.bind_socket()
+    received: List[int] = []
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, lambda sig, frame: received.append(sig))
+    processes: List[multiprocessing.process.BaseProcess] = []
+    for _ in range(workers):
+        process = get_subprocess(config=config, target=server.run, sockets=[listener])
+        process.start()
+        processes.append(process)
+    # The workers hold the listener now; a copy kept here would queue connections nobody accepts.
+    listener.close()
+    log.info("started %d workers (pids %s)", workers, ", ".join(str(p.pid) for p in processes))
+
+    failed = None
+    while not received and failed is None:
+        time.sleep(0.1)
+        failed = next((p for p in processes if not p.is_alive()), None)
+    if failed is not None:
+        log.error("worker %s exited unexpectedly (code %s); stopping the server", failed.pid, failed.exitcode)
+    forwarded = 0
+    deadline = time.monotonic() + server.graceful_timeout_s + 1.0
+    while any(p.is_alive() for p in processes) and time.monotonic() < deadline:
+        if forwarded < max(1, len(received)):  # every signal reaches every worker, at once
+            for process in processes:
+                if process.is_alive():
+                    os.kill(process.pid, signal.SIGTERM)
+            forwarded += 1
+        time.sleep(0.05)
+    for process in processes:
+        if process.is_alive():
+            log.warning("worker %s did not stop within the graceful timeout; killing it", process.pid)
+            process.kill()
+        process.join()
+    return 1 if failed is not None else 0

@@ -1,0 +1,86 @@
+"""Keep-alive HTTP clients that send predictions back to back, for shutdown tests.
+
+Each client keeps one connection and sends the next request as soon as the previous answer is
+read. A request that was written and got no answer (reset, closed, garbled) is a failure; an
+answer with `Connection: close` ends the connection as HTTP says. After that a client either
+reconnects to the same server (a plain `docker stop`: nobody else to go to; refused means the
+server is gone) or stops (behind a Kubernetes Service the next connection goes to another pod).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from typing import List
+
+BODY = json.dumps({"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2})
+
+
+class LoadClient(threading.Thread):
+    def __init__(self, port: int, reconnect: bool):
+        super().__init__(daemon=True)
+        self.port = port
+        self.reconnect = reconnect
+        self.answered = 0
+        self.closed_by_server = 0
+        self.refused = 0
+        self.failures: List[str] = []
+        self.statuses = {}
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        connection = None
+        while not self.halt.is_set():
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                try:
+                    connection.connect()
+                except ConnectionRefusedError:
+                    self.refused += 1
+                    return  # the listener is closed: the server is gone
+            try:
+                connection.request("POST", "/predict", body=BODY, headers={"content-type": "application/json"})
+            except OSError as e:  # could not even write: nothing was sent, so nothing was lost
+                self.failures.append(f"write: {e!r}")
+                return
+            try:
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as e:
+                self.failures.append(f"no answer: {e!r}")
+                return
+            self.answered += 1
+            self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+            if (response.getheader("connection") or "").lower() == "close":
+                self.closed_by_server += 1
+                connection.close()
+                connection = None
+                if not self.reconnect:
+                    return
+
+
+class ReadinessProbe(threading.Thread):
+    """Polls /ready on a fresh connection every 20 ms, like a kubelet or load balancer."""
+
+    def __init__(self, port: int):
+        super().__init__(daemon=True)
+        self.port = port
+        self.seen: List[tuple] = []  # (monotonic time, status or exception name)
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                connection.request("GET", "/ready")
+                response = connection.getresponse()
+                body = response.read()
+                self.seen.append((time.monotonic(), response.status, json.loads(body).get("status")))
+            except (OSError, http.client.HTTPException) as e:
+                self.seen.append((time.monotonic(), type(e).__name__, None))
+                if isinstance(e, ConnectionRefusedError):
+                    return
+            finally:
+                connection.close()
+            time.sleep(0.02)
