@@ -103,9 +103,12 @@ io.cd4ml/model-version: {{ . | quote }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- $problems = append $problems (printf "autoscaling.maxReplicas (%d) is below autoscaling.minReplicas (%d)" (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) }}
 {{- end }}
-{{- $drain := add (int .Values.lifecycle.preStopSleepSeconds) 25 (int .Values.logging.flushTimeoutSeconds) }}
+{{- $drain := add (int .Values.lifecycle.preStopSleepSeconds) (int .Values.server.gracefulTimeoutSeconds) }}
 {{- if lt (int .Values.terminationGracePeriodSeconds) (int $drain) }}
-{{- $problems = append $problems (printf "terminationGracePeriodSeconds (%d) is shorter than the drain it must cover: lifecycle.preStopSleepSeconds + 25 s of in-flight requests + logging.flushTimeoutSeconds = %d; set terminationGracePeriodSeconds >= %d" (int .Values.terminationGracePeriodSeconds) (int $drain) (int $drain)) }}
+{{- $problems = append $problems (printf "terminationGracePeriodSeconds (%d) is shorter than the shutdown it must cover: lifecycle.preStopSleepSeconds + server.gracefulTimeoutSeconds = %d; set terminationGracePeriodSeconds >= %d" (int .Values.terminationGracePeriodSeconds) (int $drain) (int $drain)) }}
+{{- end }}
+{{- if ge (float64 .Values.server.drainDelaySeconds) (float64 .Values.server.gracefulTimeoutSeconds) }}
+{{- $problems = append $problems (printf "server.drainDelaySeconds (%v) must be below server.gracefulTimeoutSeconds (%v)" .Values.server.drainDelaySeconds .Values.server.gracefulTimeoutSeconds) }}
 {{- end }}
 {{- if and .Values.logging.fluentd.enabled (not .Values.logging.fluentd.host) }}
 {{- $problems = append $problems "logging.fluentd.enabled needs logging.fluentd.host, e.g. fluentd.logging.svc" }}
@@ -174,6 +177,10 @@ spec:
           value: {{ $v.server.batchMaxSize | quote }}
         - name: CD4ML_BATCH_MAX_LATENCY_MS
           value: {{ $v.server.batchMaxLatencyMs | quote }}
+        - name: CD4ML_DRAIN_DELAY_S
+          value: {{ $v.server.drainDelaySeconds | quote }}
+        - name: CD4ML_GRACEFUL_TIMEOUT_S
+          value: {{ $v.server.gracefulTimeoutSeconds | quote }}
         {{- with $v.model.name }}
         - name: CD4ML_MODEL_NAME
           value: {{ . | quote }}

@@ -26,8 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -130,29 +128,18 @@ class ChartTest {
         }
     }
 
-    /** preStop + the server's own drain + its log flush fit in the grace period. */
+    /** preStop + the server's whole shutdown (drain, in-flight requests, log flush) fit in the grace period. */
     private static void drainCoversTheServer(RenderedChart r, PodSpec pod, Container c) {
         List<String> preStop = c.getLifecycle().getPreStop().getExec().getCommand();
         assertThat(preStop.get(0)).isEqualTo("sleep");
         int sleep = Integer.parseInt(preStop.get(1));
         assertThat(sleep).as("preStop waits for the endpoints to drop the pod").isPositive();
-        ConfigMap logging = r.get(ConfigMap.class, "iris-classifier-logging");
-        int flush = Integer.parseInt(logging.getData().get("CD4ML_LOG_FLUSH_TIMEOUT_S"));
+        Map<String, String> env = new LinkedHashMap<>();
+        c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+        int graceful = Integer.parseInt(env.get("CD4ML_GRACEFUL_TIMEOUT_S"));
+        assertThat(Double.parseDouble(env.get("CD4ML_DRAIN_DELAY_S"))).isPositive().isLessThan(graceful);
         assertThat(pod.getTerminationGracePeriodSeconds()).as("terminationGracePeriodSeconds")
-                .isGreaterThanOrEqualTo((long) sleep + serverGracefulShutdownSeconds() + flush);
-    }
-
-    /** GRACEFUL_SHUTDOWN_S of the serving app, read from its source so the two cannot drift apart. */
-    private static int serverGracefulShutdownSeconds() {
-        try {
-            String main = Files.readString(TestProjects.repository().resolve(
-                    "resources/dockerfiles/serving/app/cd4ml_serving/__main__.py"));
-            Matcher m = Pattern.compile("(?m)^GRACEFUL_SHUTDOWN_S = (\\d+)").matcher(main);
-            assertThat(m.find()).as("GRACEFUL_SHUTDOWN_S in __main__.py").isTrue();
-            return Integer.parseInt(m.group(1));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+                .isGreaterThanOrEqualTo((long) sleep + graceful);
     }
 
     @Test
@@ -393,7 +380,13 @@ class ChartTest {
         @Test
         void gracePeriodShorterThanTheServersDrain() {
             assertThat(renderError(with(values(), "terminationGracePeriodSeconds", 20)))
-                    .contains("set terminationGracePeriodSeconds >= 35");
+                    .contains("set terminationGracePeriodSeconds >= 30");
+        }
+
+        @Test
+        void drainLongerThanTheGracefulTimeout() {
+            assertThat(renderError(with(values(), "server.drainDelaySeconds", 30)))
+                    .contains("server.drainDelaySeconds (30) must be below server.gracefulTimeoutSeconds (25)");
         }
     }
 
