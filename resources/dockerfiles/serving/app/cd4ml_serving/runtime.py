@@ -34,7 +34,8 @@ from .drain import PROCESS_DRAIN, Drain
 log = logging.getLogger("cd4ml_serving")
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-_READ_ARRIVED_S = 0.05  # lets bytes already received on idle connections become requests
+_READ_ARRIVED_S = 0.05
+_MAX_BACKLOG = 4096  # at most what a listen backlog holds (net.core.somaxconn)  # lets bytes already received on idle connections become requests
 
 
 def event_loop_and_protocol() -> tuple:
@@ -110,17 +111,20 @@ class DrainingServer(uvicorn.Server):
             sock.close()
         for server in self.servers:
             await server.wait_closed()
+        # Accept without yielding to the loop: no answer goes out meanwhile, so no client can
+        # come back with a new connection and the backlog only shrinks.
+        accepted = []
         for listener in listeners:
-            while True:
+            while len(accepted) < _MAX_BACKLOG:
                 try:
                     connection, _ = listener.accept()
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError:
+                except OSError:  # BlockingIOError: the backlog is empty
                     break
                 connection.setblocking(False)
-                await loop.connect_accepted_socket(create_protocol, connection)
+                accepted.append(connection)
             listener.close()
+        for connection in accepted:
+            await loop.connect_accepted_socket(create_protocol, connection)
 
 
 def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) -> int:
