@@ -1,7 +1,7 @@
 """Turns the benchmark's JSON lines into the Markdown tables of bench/results/serving.md."""
 import json
+import os
 import sys
-from collections import defaultdict
 
 
 def main(results_file, build_dir, meta_file):
@@ -10,32 +10,97 @@ def main(results_file, build_dir, meta_file):
     ceiling = {r["connections"]: r for r in rows if r["server"] == "ceiling"}
     out = []
     out.append(f"# cd4ml serving benchmark — {meta['date']}\n")
-    out.append(f"Machine: {meta['machine']}. wrk {meta['duration_s']} s per cell, wrk and server on the same "
-               f"2 cores (loopback, host networking), server: 1 uvicorn worker (CD4ML_WORKERS=1).\n")
+    out.append(f"Machine: {meta['machine']}; load average at the end of the serving part {meta['load']} "
+               f"(other work shares the 2 cores). wrk {meta['duration_s']} s per cell, wrk and server on the same "
+               f"cores (loopback, host networking), server: 1 uvicorn worker (CD4ML_WORKERS=1), {meta['runtime']}, "
+               f"prediction logging to stdout on. *before* = the server and example hooks of commit "
+               f"`{meta['before_ref']}` mounted into the same image; *after* = `{meta['after_ref']}`.\n")
     out.append("## Throughput and latency\n")
     out.append("`/predict` with one iris row. *ratio* = requests/s ÷ the bare ASGI ceiling at the same "
-               "connections (same uvicorn, same base image, constant JSON).\n")
-    out.append("| model | logging | batching | conns | req/s | p50 ms | p99 ms | ratio | errors |")
-    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
+               "connections (same uvicorn, loop and HTTP implementation, same base image, constant JSON). "
+               "*execution*: where the model was called (*inline* on the event loop, or a model *thread*). "
+               "*dropped*: prediction log records dropped since the server started (cumulative over its cells).\n")
+    out.append("| model | server | batching | execution | conns | req/s | p50 ms | p99 ms | ratio | dropped | errors |")
+    out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         if r["server"] == "ceiling":
             continue
-        c = ceiling.get(r["connections"])
-        ratio = f"{r['rps'] / c['rps']:.2f}" if c and c["rps"] else "–"
-        out.append(f"| {r['model']} | {r['logging']} | {r['batching']} | {r['connections']} | {r['rps']:.0f} | "
-                   f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio} | {r['errors']} |")
+        out.append(f"| {r['model']} | {r['server']} | {r['batching']} | {r['execution']} | {r['connections']} | "
+                   f"{r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio(r, ceiling)} | "
+                   f"{r['log_dropped']} | {r['errors']} |")
     for conns in sorted(ceiling):
         c = ceiling[conns]
-        out.append(f"| *ceiling (bare ASGI)* | – | – | {conns} | {c['rps']:.0f} | {c['p50_ms']:.2f} | "
-                   f"{c['p99_ms']:.2f} | 1.00 | {c['errors']} |")
+        out.append(f"| *ceiling (bare ASGI)* | – | – | – | {conns} | {c['rps']:.0f} | {c['p50_ms']:.2f} | "
+                   f"{c['p99_ms']:.2f} | 1.00 | – | {c['errors']} |")
     out.append("")
+    out.extend(targets(rows, ceiling))
+    out.extend(builds(build_dir))
+    print("\n".join(out))
+
+
+def ratio(r, ceiling):
+    c = ceiling.get(r["connections"])
+    return f"{r['rps'] / c['rps']:.2f}" if c and c["rps"] else "–"
+
+
+def cell(rows, server, model, conns, batching=None):
+    """The row of that server, model and connections: with `batching` (on/off) if given, else the
+    default settings (after: the automatic choice; before: off, its default)."""
+    for r in rows:
+        if (r["server"], r["model"], r["connections"]) != (server, model, conns):
+            continue
+        if batching is not None and r["batching"].split(" ")[0] == batching:
+            return r
+        if batching is None and (r["batching"].endswith("(auto)") or (server == "before" and r["batching"] == "off")):
+            return r
+    return None
+
+
+def targets(rows, ceiling):
+    """Issue 14's done-when figures, read off the table above."""
+    out = ["## Issue 14 targets (same run)\n",
+           "| target | measured | met |", "|---|---|---|"]
+
+    def line(target, value, met):
+        out.append(f"| {target} | {value} | {'yes' if met else 'no' if met is not None else '–'} |")
+
+    linear = cell(rows, "after", "linear", 1)
+    if linear:
+        line("linear, after (default settings), p50 at 1 connection ≤ 0.5 ms",
+             f"{linear['p50_ms']:.2f} ms", linear["p50_ms"] <= 0.5)
+    for conns in (1, 16):
+        before, after = cell(rows, "before", "iris", conns, "off"), cell(rows, "after", "iris", conns)
+        if before and after:
+            gain = after["rps"] / before["rps"] if before["rps"] else float("inf")
+            line(f"forest, after (default settings) ≥ 2× before (its defaults) at {conns} connection(s)",
+                 f"{after['rps']:.0f} / {before['rps']:.0f} req/s = {gain:.2f}×", gain >= 2)
+        unbatched = cell(rows, "after", "iris", conns, "off")
+        if before and unbatched:
+            gain = unbatched["rps"] / before["rps"] if before["rps"] else float("inf")
+            line(f"(forest, after without batching vs before at {conns} connection(s))",
+                 f"{unbatched['rps']:.0f} / {before['rps']:.0f} req/s = {gain:.2f}×", None)
+    for model in ("linear", "iris"):
+        batched = cell(rows, "after", model, 64, "on")
+        if batched and ceiling.get(64):
+            value = batched["rps"] / ceiling[64]["rps"]
+            line(f"{model}, after with batching, req/s ÷ ceiling at 64 connections ≥ 0.5",
+                 f"{value:.2f}", value >= 0.5)
+    out.append("")
+    return out
+
+
+def builds(build_dir):
+    out = []
+    found = [b for b in ("docker", "jib") if os.path.exists(f"{build_dir}/{b}-rebuild.json")]
+    if not found:
+        return out
     out.append("## Rebuild after a model change\n")
     out.append("hyperfine, mean of the runs (each a `cd4ml build-image` JVM start to end). *full* = no build "
                "cache (docker: no cached layers; jib: empty base-layer cache, new repository), *rebuild* = "
                "after retraining with another random_state. *ratio* = rebuild ÷ full.\n")
     out.append("| builder | full s | rebuild s | ratio |")
     out.append("|---|---:|---:|---:|")
-    for builder in ("docker", "jib"):
+    for builder in found:
         try:
             full = json.load(open(f"{build_dir}/{builder}-full.json"))["results"][0]
             rebuild = json.load(open(f"{build_dir}/{builder}-rebuild.json"))["results"][0]
@@ -44,7 +109,7 @@ def main(results_file, build_dir, meta_file):
         out.append(f"| {builder} | {full['mean']:.2f} ± {full['stddev'] or 0:.2f} | "
                    f"{rebuild['mean']:.2f} ± {rebuild['stddev'] or 0:.2f} | {rebuild['mean'] / full['mean']:.2f} |")
     out.append("")
-    print("\n".join(out))
+    return out
 
 
 if __name__ == "__main__":

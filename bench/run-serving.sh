@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Serving benchmark: builds the serving images of two models (the iris RandomForest example and a
-# logistic regression), serves each with wrk against /predict at 1, 16 and 64 connections with
-# prediction logging on/off and micro-batching on/off, measures a bare ASGI app (the ceiling) in
-# the same run, and times image rebuilds after a model change (docker-java vs Jib) against full
-# builds. Writes bench/results/serving.md (and the raw figures under bench/.work/).
+# logistic regression) and serves each with wrk against /predict at 1, 16 and 64 connections,
+# as the server is now ("after", its automatic choices and with micro-batching forced on/off) and
+# as it was at BEFORE_REF ("before": that commit's server code and example predict.py mounted
+# into the same image), next to a bare ASGI app (the ceiling) under the same uvicorn loop and
+# HTTP implementation, all in the same run. Then times image rebuilds after a model change
+# (docker-java vs Jib) against full builds, unless SERVING_ONLY=1.
+# Writes bench/results/serving.md (and the raw figures under bench/.work/).
 #
 # Needs what scripts/setup-env prepares: Docker (host networking only), the local base image,
 # the local registry with its credentials, wrk and hyperfine. Traffic stays on 127.0.0.1.
 #   DURATION=8 bench/run-serving.sh        # seconds per wrk cell (default 8)
+#   DURATION=3 SERVING_ONLY=1 CONNS="1 16" bench/run-serving.sh   # a quick look
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +21,10 @@ env_file=/var/lib/cd4ml-test/env
 duration=${DURATION:-8}
 runs=${RUNS:-3}
 port=${PORT:-18181}
+conns_list=${CONNS:-1 16 64}
+serving_only=${SERVING_ONLY:-0}
+# The server as issue 14 found it (the last commit before its speed work).
+before_ref=${BEFORE_REF:-5d411a3}
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
@@ -32,7 +40,7 @@ base_image=$(setting CD4ML_TEST_BASE_IMAGE)
 registry=$(setting CD4ML_TEST_REGISTRY)
 registry_user=$(setting CD4ML_TEST_REGISTRY_USER)
 password_file=$(setting CD4ML_TEST_REGISTRY_PASSWORD_FILE)
-for tool in docker wrk hyperfine skopeo java; do
+for tool in docker wrk hyperfine skopeo java git curl; do
   command -v "$tool" >/dev/null || die "$tool is missing; run scripts/setup-env"
 done
 docker image inspect "$base_image" >/dev/null 2>&1 || die "no $base_image in the Docker daemon; run scripts/setup-env"
@@ -67,6 +75,12 @@ for model in iris linear; do
   cd4ml build-image -q "$work/$model" --builder docker --base-image "$base_image" \
     --repository "cd4ml-bench/$model" --tag bench >/dev/null
 done
+log "extracting the server and example hooks of $before_ref (the 'before' server)"
+mkdir -p "$work/before"
+git -C "$root" archive "$before_ref" resources/dockerfiles/serving/app examples/iris/predict.py | tar -x -C "$work/before"
+chmod -R a+rX "$work/before"
+before_app=$work/before/resources/dockerfiles/serving/app
+before_hooks=$work/before/examples/iris/predict.py
 log "timing one-row model calls of the iris forest (n_jobs as trained vs 1)"
 /usr/bin/python3 "$bench/model_call.py" "$(ls -d "$work"/iris/.cd4ml/runs/*/model | tail -1)" >"$work/model_call.md"
 
@@ -80,50 +94,90 @@ wait_ready() {
   die "$url did not become ready"
 }
 
-measure() { # SERVER-LABEL MODEL LOGGING BATCHING
-  local conns threads line
-  for conns in 1 16 64; do
+dropped_records() { # sum of cd4ml_log_records_dropped_total on the running server
+  curl -fs "http://127.0.0.1:$port/metrics" |
+    awk '/^cd4ml_log_records_dropped_total/ {sum += $NF} END {printf "%d", sum}'
+}
+
+measure() { # SERVER MODEL BATCHING EXECUTION
+  local conns threads line dropped
+  for conns in $conns_list; do
     threads=$((conns < 2 ? 1 : 2))
     wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 10s -s "$bench/predict.lua" \
       "http://127.0.0.1:$port/predict" >"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
     line=$(tail -1 "$work/wrk.out")
-    printf '{"server": "%s", "model": "%s", "logging": "%s", "batching": "%s", "connections": %d, %s\n' \
-      "$1" "$2" "$3" "$4" "$conns" "${line#\{}" >>"$results"
-    log "$1 $2 logging=$3 batching=$4 c=$conns: $line"
+    dropped=-1
+    [[ $1 == ceiling ]] || { sleep 1; dropped=$(dropped_records); }
+    printf '{"server": "%s", "model": "%s", "batching": "%s", "execution": "%s", "connections": %d, "log_dropped": %d, %s\n' \
+      "$1" "$2" "$3" "$4" "$conns" "$dropped" "${line#\{}" >>"$results"
+    log "$1 $2 batching=$3 execution=$4 c=$conns: $line (log records dropped so far: $dropped)"
   done
 }
 
-serve() { # MODEL LOGGING(on|off) BATCHING(on|off)
-  local name=cd4ml-bench-$1-$2-$3
-  local batch=0
-  [[ $3 == on ]] && batch=32
-  local logging=true
-  [[ $2 == off ]] && logging=false
-  docker run -d --name "$name" --network host -e PORT="$port" -e CD4ML_LOG_STDOUT="$logging" \
-    -e CD4ML_BATCH_MAX_SIZE="$batch" -e CD4ML_BATCH_MAX_LATENCY_MS=5 -e CD4ML_WORKERS=1 \
-    "cd4ml-bench/$1:bench" >/dev/null
+serve() { # before|after MODEL BATCHING(auto|off|on)
+  local name=cd4ml-bench-$1-$2-$3 batch_env=() mounts=() plan batching execution
+  case $3 in
+    off) batch_env=(-e CD4ML_BATCH_MAX_SIZE=0) ;;
+    on) batch_env=(-e CD4ML_BATCH_MAX_SIZE=32) ;;
+  esac
+  if [[ $1 == before ]]; then
+    mounts=(-v "$before_app:/opt/cd4ml/app:ro")
+    [[ $2 == iris ]] && mounts+=(-v "$before_hooks:/opt/ml/model/predict.py:ro")
+  fi
+  # Prediction logging to stdout stays on, as deployed; Docker's json-file driver takes it.
+  docker run -d --name "$name" --network host -e PORT="$port" -e CD4ML_LOG_STDOUT=true \
+    "${batch_env[@]}" -e CD4ML_BATCH_MAX_LATENCY_MS=5 -e CD4ML_WORKERS=1 "${mounts[@]}" \
+    "cd4ml-bench/$2:bench" >/dev/null
   containers+=("$name")
   wait_ready "http://127.0.0.1:$port/ready"
-  measure server "$1" "$2" "$3"
+  batching=$3 execution=thread
+  if [[ $1 == after ]]; then
+    plan=$(docker logs "$name" 2>&1 | grep -m1 'model calls run' || true)
+    [[ $plan == *inline* ]] && execution=inline
+    if [[ $plan == *"micro-batching up to"* ]]; then batching=on; else batching=off; fi
+    [[ $3 == auto ]] && batching="$batching (auto)"
+    log "$name: ${plan#*INFO*:}"
+  fi
+  measure "$1" "$2" "$batching" "$execution"
   docker rm -f "$name" >/dev/null
 }
 
-log "ceiling: bare ASGI app under the same uvicorn and base image"
+# The server's uvicorn picks uvloop and httptools when the base image has them (loop/http
+# "auto"); the ceiling runs with the same choice.
+runtime=$(docker run --rm "$base_image" python3 -c '
+import importlib.util as u
+print(("uvloop" if u.find_spec("uvloop") else "asyncio") + " " + ("httptools" if u.find_spec("httptools") else "h11"))')
+read -r loop_impl http_impl <<<"$runtime"
+log "ceiling: bare ASGI app under the same uvicorn and base image (loop $loop_impl, http $http_impl)"
 docker run -d --name cd4ml-bench-ceiling --network host -v "$bench/ceiling_app.py:/bench/ceiling_app.py:ro" \
   -w /bench "$base_image" python3 -m uvicorn ceiling_app:app --host 0.0.0.0 --port "$port" \
-  --no-access-log --log-level warning >/dev/null
+  --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
 containers+=(cd4ml-bench-ceiling)
 wait_ready "http://127.0.0.1:$port/"
 measure ceiling - - -
 docker rm -f cd4ml-bench-ceiling >/dev/null
 
 for model in iris linear; do
-  for logging in on off; do
-    for batching in off on; do
-      serve "$model" "$logging" "$batching"
-    done
-  done
+  serve before "$model" off
+  serve before "$model" on
+  serve after "$model" auto
+  # the automatic choice is batching for the forest and none for the linear model: the other one
+  if [[ $model == iris ]]; then serve after "$model" off; else serve after "$model" on; fi
 done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+printf '{"date": "%s", "machine": "%s, %s cores, %s GiB RAM, Docker %s", "duration_s": %s, "load": "%s", "runtime": "uvicorn loop %s, http %s", "before_ref": "%s", "after_ref": "%s"}\n' \
+  "$(date -u '+%Y-%m-%d %H:%M UTC')" "$cpu" "$(nproc)" "$(($(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo) / 1048576))" \
+  "$(docker version --format '{{.Server.Version}}')" "$duration" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  "$loop_impl" "$http_impl" "$before_ref" "$(git -C "$root" rev-parse --short HEAD)" >"$work/meta.json"
+
+if [[ $serving_only == 1 ]]; then
+  { /usr/bin/python3 "$bench/report.py" "$results" "$work/builds" "$work/meta.json"; echo; cat "$work/model_call.md"; } \
+    >"$bench/results/serving.md"
+  log "wrote bench/results/serving.md (serving only)"
+  cat "$bench/results/serving.md"
+  exit 0
+fi
 
 # --- rebuild after a model change -----------------------------------------------------------------
 log "rebuild timings (hyperfine, $runs runs each)"
@@ -155,10 +209,6 @@ hyperfine --shell=bash --runs "$runs" --prepare "$retrain" --export-json "$work/
   "$jib_build" >&2
 unset CD4ML_REGISTRY_PASSWORD
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-printf '{"date": "%s", "machine": "%s, %s cores, %s GiB RAM, Docker %s", "duration_s": %s}\n' \
-  "$(date -u +%Y-%m-%d)" "$cpu" "$(nproc)" "$(($(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo) / 1048576))" \
-  "$(docker version --format '{{.Server.Version}}')" "$duration" >"$work/meta.json"
 { /usr/bin/python3 "$bench/report.py" "$results" "$work/builds" "$work/meta.json"; echo; cat "$work/model_call.md"; } \
   >"$bench/results/serving.md"
 log "wrote bench/results/serving.md"

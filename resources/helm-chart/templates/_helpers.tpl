@@ -173,8 +173,10 @@ spec:
           value: {{ $v.server.port | quote }}
         - name: CD4ML_WORKERS
           value: {{ $v.server.workers | quote }}
+        {{- if not (kindIs "invalid" $v.server.batchMaxSize) }}
         - name: CD4ML_BATCH_MAX_SIZE
           value: {{ $v.server.batchMaxSize | quote }}
+        {{- end }}
         - name: CD4ML_BATCH_MAX_LATENCY_MS
           value: {{ $v.server.batchMaxLatencyMs | quote }}
         - name: CD4ML_DRAIN_DELAY_S

@@ -198,3 +198,42 @@ class TestLogBackpressure:
             deferred = service.runner.deferred
 
         assert deferred == 1
+
+
+# Cheap on the sample rows; burns 200 ms of CPU on one particular input.
+UNEVEN_HOOKS = """
+import time
+
+def load(model_dir):
+    return None
+
+def predict(model, rows):
+    if any(r["sepal_length"] == 7.7 for r in rows):
+        until = time.thread_time() + 0.2
+        while time.thread_time() < until:
+            pass
+    return [1 for _ in rows]
+"""
+
+
+def test_an_inline_call_far_over_the_threshold_moves_later_calls_off_the_loop(tmp_path):
+    # 4 ms: the trivial sample-row call is measured under it; 200 ms of CPU is far over 10 × 4 ms
+    with serve(write_model_dir(tmp_path, predict_py=UNEVEN_HOOKS), inline_max_ms=4.0) as client:
+        runner = client.app.state.service.runner
+        assert runner.inline
+        assert client.post("/predict", json=SETOSA).status_code == 200
+        still_inline = runner.inline
+        assert client.post("/predict", json={**SETOSA, "sepal_length": 7.7}).status_code == 200
+        after_slow = runner.inline
+        assert client.post("/predict", json=SETOSA).status_code == 200
+
+    assert still_inline and not after_slow and runner.demoted
+
+
+@pytest.mark.parametrize("forced", ["inline", "thread"])
+def test_a_forced_choice_stays(tmp_path, forced):
+    with serve(write_model_dir(tmp_path, predict_py=UNEVEN_HOOKS), model_execution=forced) as client:
+        runner = client.app.state.service.runner
+        assert client.post("/predict", json={**SETOSA, "sepal_length": 7.7}).status_code == 200
+
+    assert runner.inline == (forced == "inline") and not runner.demoted

@@ -128,7 +128,7 @@ async def _load_model(app: FastAPI) -> None:
                   exc_info=not isinstance(e, ModelLoadError))
         return
     plan = plan_execution(settings, call_ms)
-    service.attach(model, plan)  # last: readiness means everything is in place
+    service.attach(model, plan, settings.inline_max_ms)  # last: readiness means everything is in place
     app.state.metrics.mark_ready()
     log.info("%s", plan.describe())
     log.info("model %s version %s loaded (%s)", service.model_info["name"], service.model_info["version"], model.kind)

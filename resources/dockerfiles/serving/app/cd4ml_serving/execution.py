@@ -21,6 +21,14 @@ log = logging.getLogger("cd4ml_serving")
 
 AUTO_BATCH_MAX_SIZE = 32
 _TIMED_CALLS = 5
+# An inline call this much costlier than the threshold (a model whose cost depends on its input,
+# cheap on the sample row) moves all later calls to the model thread: the event loop must not
+# stall other connections, health checks and shutdown for it again. Compute is judged by the
+# thread's CPU time (a busy machine preempting a cheap call must not count); waiting (I/O,
+# sleeps) by wall time, with a bound no preemption reaches.
+_DEMOTE_FACTOR = 10.0
+_DEMOTE_MIN_MS = 5.0
+_DEMOTE_WALL_S = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +36,7 @@ class ExecutionPlan:
     """How the server calls its model, and why."""
     inline: bool
     model_concurrency: int
+    automatic: bool  # inline or not was measured, not forced: a much slower inline call reverses it
     batch_max_size: int  # 0: no micro-batching
     batch_max_latency_ms: float
     call_ms: Optional[float]  # the measured one-row call, None when it could not be measured
@@ -74,7 +83,8 @@ def plan_execution(settings, call_ms: Optional[float]) -> ExecutionPlan:
         reason += f", CD4ML_BATCH_MAX_SIZE={batch}"
     else:
         batch = AUTO_BATCH_MAX_SIZE if call_ms is not None and not cheap else 0
-    return ExecutionPlan(inline=inline, model_concurrency=settings.model_concurrency, batch_max_size=batch,
+    return ExecutionPlan(inline=inline, model_concurrency=settings.model_concurrency,
+                         automatic=settings.model_execution == "auto", batch_max_size=batch,
                          batch_max_latency_ms=settings.batch_max_latency_ms, call_ms=call_ms, reason=reason)
 
 
@@ -89,11 +99,14 @@ class ModelRunner:
     """
 
     def __init__(self, call: Callable[[List[Dict[str, Any]]], Any], plan: ExecutionPlan,
-                 behind: Callable[[], bool] = lambda: False):
+                 behind: Callable[[], bool] = lambda: False, inline_max_ms: float = 0.5):
         self._call = call
         self.inline = plan.inline
+        self._may_demote = plan.automatic
         self._behind = behind
+        self._demote_s = max(_DEMOTE_MIN_MS, _DEMOTE_FACTOR * inline_max_ms) / 1000.0
         self.deferred = 0  # inline calls sent to the model thread because the log was behind
+        self.demoted = False  # an inline call was too slow: inline no more
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=plan.model_concurrency, thread_name_prefix="cd4ml-model")
 
@@ -104,9 +117,21 @@ class ModelRunner:
         """Any other work on the model (SageMaker handlers), under the same rule and cap."""
         if self.inline:
             if not self._behind():
-                return function(*args)
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                try:
+                    return function(*args)
+                finally:
+                    self._demote_if_slow(time.perf_counter() - started, time.thread_time() - started_cpu)
             self.deferred += 1
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def _demote_if_slow(self, wall_s: float, cpu_s: float) -> None:
+        if (cpu_s > self._demote_s or wall_s > _DEMOTE_WALL_S) and self.inline and self._may_demote:
+            self.inline = False
+            self.demoted = True
+            log.warning("an inline model call took %.1f ms (%.1f ms CPU); model calls run in the model thread from "
+                        "now on (CD4ML_MODEL_EXECUTION=thread starts that way, =inline keeps them inline)",
+                        wall_s * 1000.0, cpu_s * 1000.0)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False)

@@ -5,6 +5,8 @@ runs the app in a separate task.
 """
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import time
 import uuid
@@ -32,6 +34,25 @@ def request_id_of(scope) -> str:
     return scope.get("state", {}).get("request_id", "")
 
 
+class _RequestIds:
+    """UUID-shaped ids (8-4-4-4-12 hex) without a random draw per request: 76 random bits per
+    process, then a counter in the last field. uuid4() reads os.urandom on every call, which
+    costs as much as a cheap model's prediction."""
+
+    def __init__(self):
+        self._pid = None
+
+    def next(self) -> str:
+        if self._pid != os.getpid():  # a forked worker must not repeat its parent's ids
+            self._pid = os.getpid()
+            self._prefix = str(uuid.uuid4())[:24]
+            self._counter = itertools.count()
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+new_request_id = _RequestIds().next
+
+
 class RequestIdMiddleware:
     """Takes X-Request-ID from the caller (or makes one), exposes it to handlers, echoes it back."""
 
@@ -42,7 +63,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = _header(scope, REQUEST_ID_HEADER)
-        request_id = given if given and _SAFE_REQUEST_ID.match(given) else str(uuid.uuid4())
+        request_id = given if given and _SAFE_REQUEST_ID.match(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message):
@@ -111,7 +132,31 @@ class MetricsMiddleware:
             self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
 
 
+_TEMPLATES_CACHED = 256  # (method, path) pairs; bounded because path parameters vary
+
+
 def _route_template(scope) -> str:
+    app = scope.get("app")
+    cache = _template_cache(app)
+    key = (scope["method"], scope["path"])
+    template = cache.get(key)
+    if template is None:
+        template = _match_route_template(scope)
+        if len(cache) < _TEMPLATES_CACHED:
+            cache[key] = template
+    return template
+
+
+def _template_cache(app) -> dict:
+    # Per app (tests build several): matching every route's regex costs tens of µs per request.
+    cache = getattr(app, "_cd4ml_route_templates", None) if app is not None else {}
+    if cache is None:
+        cache = {}
+        app._cd4ml_route_templates = cache
+    return cache
+
+
+def _match_route_template(scope) -> str:
     partial = None  # path matched, method did not: still that route (405)
     for route in getattr(scope.get("app"), "routes", ()):
         match, _ = route.matches(scope)

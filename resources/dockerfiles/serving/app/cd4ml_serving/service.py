@@ -56,10 +56,10 @@ class PredictionService:
     def ready(self) -> bool:
         return self.model is not None
 
-    def attach(self, model: LoadedModel, plan: ExecutionPlan) -> None:
+    def attach(self, model: LoadedModel, plan: ExecutionPlan, inline_max_ms: float = 0.5) -> None:
         """Serves `model` as `plan` says; on the event loop (the batcher runs there). Readiness last."""
         self.plan = plan
-        self.runner = ModelRunner(self.call_model, plan, self._log_behind)
+        self.runner = ModelRunner(self.call_model, plan, self._log_behind, inline_max_ms)
         if plan.batch_max_size > 0:
             self.batcher = MicroBatcher(self.runner, plan.batch_max_size, plan.batch_max_latency_ms)
             self.batcher.start()

@@ -218,6 +218,19 @@ class ChartTest {
         }
 
         @Test
+        void batchingIsLeftToTheServerUnlessSet() {
+            Container automatic = render(values()).deployment("iris-classifier").getSpec().getTemplate().getSpec()
+                    .getContainers().get(0);
+            assertThat(automatic.getEnv()).noneMatch(e -> e.getName().equals("CD4ML_BATCH_MAX_SIZE"));
+            for (int size : new int[] {0, 32}) {
+                Container set = render(with(values(), "server.batchMaxSize", size)).deployment("iris-classifier")
+                        .getSpec().getTemplate().getSpec().getContainers().get(0);
+                assertThat(set.getEnv()).anyMatch(e -> e.getName().equals("CD4ML_BATCH_MAX_SIZE")
+                        && e.getValue().equals(String.valueOf(size)));
+            }
+        }
+
+        @Test
         void imageByTagWhenNoDigestIsKnown() {
             RenderedChart r = render(with(values(), "image.digest", ""));
             assertThat(r.deployment("iris-classifier").getSpec().getTemplate().getSpec().getContainers().get(0)
