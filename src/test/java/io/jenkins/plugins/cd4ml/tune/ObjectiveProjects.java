@@ -24,7 +24,7 @@ public final class ObjectiveProjects {
             steps = int(hp.get("steps", 1))
             pause = float(hp.get("pause", 0))
             run = os.environ["CD4ML_RUN_ID"]
-            markers = pathlib.Path(os.environ["MARKERS"])
+            markers = pathlib.Path(os.environ.get("MARKERS") or os.environ["SM_OUTPUT_DATA_DIR"])
             (markers / "pids").mkdir(parents=True, exist_ok=True)
             (markers / "pids" / run).write_text(str(os.getpid()))
             if hp.get("barrier"):

@@ -3,20 +3,29 @@ package io.jenkins.plugins.cd4ml.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.docker.TestDocker;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.testing.Processes;
 import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import io.jenkins.plugins.cd4ml.train.docker.DockerTrainingBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -263,6 +272,67 @@ class TunerTest {
                 }).toList();
             }
             assertThat(seen).hasSize(4).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2)).contains(2);
+        }
+
+        @Test
+        void runsParallelTrialsAsRealContainersOnTheDockerBackend(@TempDir Path tmp) throws Exception {
+            DockerClient docker = TestDocker.client();
+            Path dir = ObjectiveProjects.project(tmp.resolve("p"), "steps: 5, pause: 0.6, kind: a", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: grid
+                    max_trials: 4
+                    parallel_trials: 2
+                    parameters:
+                      n: {type: int, min: 6, max: 7}
+                      x: {type: categorical, values: ['0.3', '0.5']}
+                    """);
+            ProjectConfig config = ConfigLoader.forProject(dir).withEnvironment(Map.of())
+                    .withBackend(TrainConfig.Backend.DOCKER).withTrainImage(TestDocker.baseImage()).load();
+            // watch the daemon: how many trial containers of this project run at once
+            AtomicInteger most = new AtomicInteger();
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            AtomicBoolean tuning = new AtomicBoolean(true);
+            Thread watcher = new Thread(() -> {
+                while (tuning.get()) {
+                    List<String> running = docker.listContainersCmd()
+                            .withLabelFilter(List.of(DockerTrainingBackend.RUN_ID_LABEL)).exec().stream()
+                            .map(c -> c.getLabels().get(DockerTrainingBackend.RUN_ID_LABEL))
+                            .filter(id -> id.startsWith("objective-")).toList();
+                    seen.addAll(running);
+                    most.accumulateAndGet(running.size(), Math::max);
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            watcher.start();
+            TuneResult result;
+            try {
+                Map<String, String> environment = new java.util.HashMap<>(TestDocker.environment());
+                environment.put("PATH", System.getenv("PATH"));
+                result = Tuner.forProject(config, TestContexts.context(environment, e -> { })).call();
+            } finally {
+                tuning.set(false);
+                watcher.join(10_000);
+            }
+
+            assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
+            assertThat(result.trials()).hasSize(4).allSatisfy(t -> {
+                assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+                assertThat(Json.mapper().readTree(config.directory().resolve(".cd4ml/runs").resolve(t.runId())
+                        .resolve("model.json").toFile()).at("/backend/name").asText()).isEqualTo("docker");
+            });
+            assertThat(most.get()).as("two trial containers ran at once, never more").isEqualTo(2);
+            assertThat(seen).as("every trial ran in a container of its own")
+                    .containsExactlyInAnyOrderElementsOf(result.trials().stream().map(Trial::runId).toList());
+            assertThat(result.best().parameters()).isEqualTo(Map.of("n", "7", "x", "0.3"));
+            assertThat(result.best().value()).isEqualTo(1.0);
+            assertThat(docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(List.of(DockerTrainingBackend.RUN_ID_LABEL)).exec().stream()
+                    .map(c -> c.getLabels().get(DockerTrainingBackend.RUN_ID_LABEL))).as("no container is left")
+                    .noneMatch(seen::contains);
         }
 
         @Test
