@@ -57,16 +57,20 @@ def check(case: dict, answer: Answer) -> Optional[str]:
 
 
 def run(send: Send, cases: List[dict]) -> Tuple[List[str], Dict[str, int]]:
-    """Sends every case; returns the failures and the count of answers by status."""
-    failures, statuses = [], {}
+    """Sends every case; returns the failures and the count of answers by status (plus
+    `largest_answer_bytes`)."""
+    failures, statuses = [], {"largest_answer_bytes": 0}
     before = _fault_counts(send)
+    version = _served_version(send)
     for case in cases:
         try:
-            answer = send(case["method"], case["path"], case["headers"], fuzz_corpus.body_bytes(case))
+            answer = send(case["method"], case["path"].replace("{version}", version), case["headers"],
+                          fuzz_corpus.body_bytes(case))
         except Exception as e:  # a dropped connection is a failure too
             failures.append(f"{case['name']}: no answer: {type(e).__name__}: {e}")
             continue
         statuses[str(answer[0])] = statuses.get(str(answer[0]), 0) + 1
+        statuses["largest_answer_bytes"] = max(statuses["largest_answer_bytes"], len(answer[2]))
         problem = check(case, answer)
         if problem:
             failures.append(f"{case['name']}: {problem}")
@@ -88,6 +92,13 @@ def _still_serving(send: Send) -> List[str]:
     if status != 200 or b"predictions" not in body:
         problems.append(f"after the corpus a valid /predict answered {status}: {body[:200]!r}")
     return problems
+
+
+def _served_version(send: Send) -> str:
+    status, _, body = send("GET", f"/v2/models/{fuzz_corpus.MODEL}", {}, b"")
+    if status != 200:
+        raise AssertionError(f"GET /v2/models/{fuzz_corpus.MODEL} answered {status}: {body[:200]!r}")
+    return json.loads(body)["versions"][0]
 
 
 def _fault_counts(send: Send) -> Dict[str, float]:
@@ -130,7 +141,9 @@ def main(argv: List[str]) -> int:
     failures, statuses = run(http_sender(args.url), cases)
     for failure in failures:
         print("FAIL " + failure)
-    print(json.dumps({"cases": len(cases), "failures": len(failures), "statuses": statuses}, sort_keys=True))
+    largest = statuses.pop("largest_answer_bytes")
+    print(json.dumps({"cases": len(cases), "failures": len(failures), "statuses": statuses,
+                      "largest_answer_bytes": largest}, sort_keys=True))
     return 1 if failures else 0
 
 

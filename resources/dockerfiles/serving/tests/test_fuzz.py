@@ -37,5 +37,7 @@ def test_every_malformed_request_gets_a_bounded_json_4xx(model_dir):
         failures, statuses = fuzz_runner.run(send, fuzz_corpus.load())
 
     assert failures == [], "\n".join(failures)
+    assert statuses.pop("largest_answer_bytes") <= fuzz_runner.MAX_ANSWER_BYTES
     assert not any(status.startswith("5") for status in statuses)
     assert sum(n for status, n in statuses.items() if status.startswith("4")) >= 500
+    assert statuses.get("404", 0) <= 5  # the versioned path reached the decoders (the right version)

@@ -248,6 +248,41 @@ class TestReasons:
         assert response.status_code == 500 and len(response.content) < 1024
 
 
+OUTPUT_FN_ONLY = """
+import json
+
+class Model:
+    def predict(self, data):
+        return ["setosa" for _ in data]
+
+def model_fn(model_dir):
+    return Model()
+
+def output_fn(prediction, accept):
+    return json.dumps({"labels": list(prediction)}), "application/json"
+"""
+
+
+class TestSageMakerHandlersWithTheDefaultInput:
+    @pytest.mark.parametrize("body, headers", [
+        ("[" * 1000 + "]" * 1000, JSON), ("[[5.1, 3.5", JSON), (b"\xff\xfe[[1]]", JSON),
+        (b"5.1,\xed\xa0\x80,1.4,0.2\n", CSV), ('[["\\ud800"]]', JSON)])
+    def test_what_the_default_input_fn_cannot_read_is_422(self, tmp_path, body, headers):
+        with serve(write_model_dir(tmp_path, predict_py=OUTPUT_FN_ONLY)) as client:
+            assert client.post("/invocations", json=[[5.1, 3.5, 1.4, 0.2]]).json() == {"labels": ["setosa"]}
+            response = client.post("/invocations", content=body, headers=headers)
+            counted = reasons(client)
+
+        assert response.status_code == 422, response.text
+        assert counted["invalid_input"] == 1 and counted["model_error"] == 0
+
+    def test_types_other_than_json_and_csv_are_415(self, tmp_path):
+        with serve(write_model_dir(tmp_path, predict_py=OUTPUT_FN_ONLY)) as client:
+            response = client.post("/invocations", content=b"x", headers={"content-type": "application/x-npy"})
+
+        assert response.status_code == 415
+
+
 class TestDecoding:
     def test_the_depth_scan_agrees_with_the_parsed_depth(self):
         rng = random.Random(7)

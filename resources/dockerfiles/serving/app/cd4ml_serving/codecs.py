@@ -71,6 +71,22 @@ def parse_json(body: bytes, limits: Limits = Limits()) -> Any:
     return payload
 
 
+def check_default_input(body: bytes, content_type: str, limits: Limits) -> None:
+    """Refuses what SageMaker's default input_fn could not read (bad UTF-8, bad or too deep JSON),
+    for /invocations answered by handlers without their own input_fn. Raised outside the
+    prediction service, so the app's error handler counts it."""
+    try:
+        if content_type == CSV:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InvalidInput([error(("body",), f"CSV body is not UTF-8: {e}", "value_error")]) from e
+        else:
+            parse_json(body, limits)
+    except InvalidInput as e:
+        raise InvalidInput(e.errors, counted_by_handler=True) from e
+
+
 def _too_deep(body: bytes, max_depth: int) -> bool:
     if body.count(b"[") + body.count(b"{") <= max_depth:
         return False  # cannot be deeper than it has brackets (the common case: no scan)

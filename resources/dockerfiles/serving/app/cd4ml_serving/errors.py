@@ -47,9 +47,10 @@ class InvalidInput(ClientError):
     status = 422
     counted_by_handler = False
 
-    def __init__(self, errors: List[dict], omitted: int = 0):
+    def __init__(self, errors: List[dict], omitted: int = 0, counted_by_handler: bool = False):
         self.errors = list(errors)
         self.omitted = omitted
+        self.counted_by_handler = counted_by_handler
         shown = "; ".join(clip(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", 100)
                           for e in self.errors[:MAX_SUMMARY_ERRORS])
         more = len(self.errors) - MAX_SUMMARY_ERRORS + omitted

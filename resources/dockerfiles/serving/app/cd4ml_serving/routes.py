@@ -55,6 +55,8 @@ def build_router(schema: RowSchema) -> APIRouter:
             content_type = ((codecs.media_type(header) or codecs.JSON) if handlers.input_fn
                             else codecs.require_media_type(header, _INVOCATION_TYPES))
             body = await request.body()
+            if handlers.input_fn is None:
+                codecs.check_default_input(body, content_type, schema.limits)
             accept = (request.headers.get("accept") or "application/json").split(",")[0].strip()
             if accept in ("*/*", ""):
                 accept = "application/json"
