@@ -96,6 +96,7 @@ class LibraryCliIT extends PipelineTestBase {
                 results = [:]
                 results.valid = cd4ml(operation: 'validate', dir: 'model')
                 results.trained = trainModel(dir: 'model', hyperparameters: [max_depth: 3, n_estimators: 20])
+                results.stored = trainModel(dir: 'model', promote: false, hyperparameters: [max_depth: 2, n_estimators: 10])
                 results.gate = qualityGate(dir: 'model', model: results.trained.model_version)
                 results.image = buildServingImage(dir: 'model', model: results.trained.model_version, push: true,
                         repository: '${registry}/cd4ml-it/iris', tag: '${tag}', builder: 'docker',
@@ -110,6 +111,10 @@ class LibraryCliIT extends PipelineTestBase {
         assertThat(trained.model_version).matches('[0-9a-f]{12}')
         assertThat(trained.manifest.hyperparameters).containsEntry('max_depth', '3').containsEntry('n_estimators', '20')
         assertThat(trained.metrics.accuracy as double).isGreaterThan(0.8d)
+        assertThat(trained.promoted).isEqualTo(true)
+        assertThat(results.stored.promoted).as('promote: false is cd4ml train --no-promote').isEqualTo(false)
+        assertThat(results.stored.model_version).isNotEqualTo(trained.model_version)
+        assertThat(cliCommands()[2]).contains(' train --json ', ' --no-promote ')
         assertThat(results.gate.status).isEqualTo('passed')
         assertThat(results.gate.model_version).isEqualTo(trained.model_version)
         assertThat(results.gate.checks.collect { it.metric }).contains('accuracy')
