@@ -293,7 +293,8 @@ class TestDecoding:
             for limit in (max(depth - 1, 0), depth):
                 assert codecs._too_deep(text, limit) == (depth > limit), (text, limit)
 
-    @pytest.mark.parametrize("body", [b'"' + b'\\"' * 200000, b'"\\', b'["a\\"]' * 50000 + b"]"])
+    @pytest.mark.parametrize("body", [b'"' + b'\\"' * 200000, b'"\\', b'["a\\"]' * 50000 + b"]",
+                                      b"[" * 400000 + b"]" * 400000, b"[{}" * 300000])
     def test_the_depth_scan_is_linear_on_hostile_strings(self, body):
         codecs._too_deep(body, 4)  # would take minutes if string matching backtracked
 
@@ -313,10 +314,10 @@ def _failing_hooks(message: str) -> str:
 
 def _random_json(rng, depth):
     if depth <= 1:
-        return rng.choice([1, "s", "[{", 'q"]}', None, True, 2.5])
+        return rng.choice([1, "s", "[{", 'q"]}', None, True, 2.5, "\\", '\\"[', '\\\\"{', "\\u005b", "]\n["])
     if rng.random() < 0.5:
         return [_random_json(rng, rng.randint(1, depth - 1)) for _ in range(rng.randint(0, 3))] or [1]
-    return {f"k{i}[": _random_json(rng, rng.randint(1, depth - 1)) for i in range(rng.randint(1, 3))}
+    return {f"k{i}[\\": _random_json(rng, rng.randint(1, depth - 1)) for i in range(rng.randint(1, 3))}
 
 
 def _depth(value):

@@ -20,11 +20,9 @@ Items = List[Tuple[tuple, Any]]
 JSON = "application/json"
 CSV = "text/csv"
 
-# A JSON string token, also when unterminated or ending in a lone backslash: every '"' starts a
-# match that ends at its closing quote or at the end of the body, so stripping strings is linear.
-_STRING = re.compile(rb'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.S)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENERS = frozenset(b"[{")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_OBJECTS_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
+_OPENER = ord("[")
 # A JSON escape of a UTF-16 surrogate; the parser pairs valid ones, so any left alone are lone.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -88,17 +86,38 @@ def check_default_input(body: bytes, content_type: str, limits: Limits) -> None:
 
 
 def _too_deep(body: bytes, max_depth: int) -> bool:
+    """Whether arrays and objects nest deeper than `max_depth`, in linear time and mostly in C
+    (bytes methods), so the check costs less than the parse it protects."""
     if body.count(b"[") + body.count(b"{") <= max_depth:
         return False  # cannot be deeper than it has brackets (the common case: no scan)
+    structure = _brackets_outside_strings(body)
+    # Each pass removes every innermost pair (replace does not rescan what it produced): a
+    # balanced structure is gone after exactly `depth` passes.
+    reduced = structure
+    for _ in range(max_depth):
+        shorter = reduced.replace(b"[]", b"")
+        if not shorter:
+            return False
+        if len(shorter) == len(reduced):
+            break  # unbalanced (invalid JSON): count exactly below
+        reduced = shorter
     depth = 0
-    for byte in _STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
-        if byte in _OPENERS:
+    for byte in structure:
+        if byte == _OPENER:
             depth += 1
             if depth > max_depth:
                 return True
         else:
             depth -= 1
     return False
+
+
+def _brackets_outside_strings(body: bytes) -> bytes:
+    if b"\\" in body:  # drop escaped backslashes, then escaped quotes: what is left cannot end a string
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Quotes split the rest into outside (even parts) and inside (odd parts) of strings; objects
+    # count as arrays ("{" -> "[", "}" -> "]"), which is all depth needs.
+    return b"".join(body.translate(_OBJECTS_AS_ARRAYS, _NOT_STRUCTURE).split(b'"')[::2])
 
 
 def _lone_surrogate(payload: Any) -> Optional[tuple]:
