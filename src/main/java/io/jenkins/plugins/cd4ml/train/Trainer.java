@@ -210,7 +210,11 @@ public final class Trainer {
                     : "training " + config.name() + " on " + chosen.name() + " (run " + runId + ")");
             BackendRun run;
             try (BufferedWriter log = Files.newBufferedWriter(dir.logFile(), StandardCharsets.UTF_8);
-                    MetricsFileFollower follower = metricsRecords == null ? null : MetricsFileFollower.start(
+                    // only where the script writes into this run directory as it runs (local, docker): a remote
+                    // job's metrics.json arrives whole at the end, too late to judge, and a prune then would
+                    // throw away a finished trial
+                    MetricsFileFollower follower = metricsRecords == null || attachTo != null
+                            || !chosen.readsLocalChannels() ? null : MetricsFileFollower.start(
                             dir.outputDataDir().resolve("metrics.json"), metricsRecords, METRICS_POLL)) {
                 run = attachTo != null ? chosen.attach(attachTo, job, observing(extractor, log))
                         : chosen.run(job, observing(extractor, log));
