@@ -13,7 +13,7 @@ import picocli.CommandLine;
         description = "Continuous delivery for machine learning: validate, train, tune, gate, build, deploy.",
         subcommands = {ValidateCommand.class, TrainCommand.class, TuneCommand.class, GateCommand.class, RunCommand.class,
             BuildImageCommand.class, ServeCommand.class, DeployCommand.class, RollbackCommand.class,
-            PromoteCommand.class, AbortCanaryCommand.class, HistoryCommand.class, LauncherArgsCommand.class,
+            CanaryCommand.class, PromoteCommand.class, AbortCanaryCommand.class, HistoryCommand.class, LauncherArgsCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'cd4ml COMMAND --help' for a command's options."})
 final class Cd4mlCommand implements Callable<Integer> {

@@ -61,8 +61,7 @@ final class DeployCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> env = common.environment();
-        Deployer deployer = target.apply(Deployer.forProject(config), env).withEvents(console);
+        Deployer deployer = target.deployer(config, common);
         DeployTarget where = deployer.target();
         DeployResult result;
         if (where.target().equals("local")) {
@@ -77,7 +76,7 @@ final class DeployCommand implements Callable<Integer>, HasCommonOptions {
             if (image != null) {
                 ImageReference reference = ImageReference.parse(image);
                 String version = modelVersion;
-                DockerClient docker = DockerClients.shared(env);
+                DockerClient docker = common.context().clients().docker();
                 Optional<ImageLookup.Found> found = DockerClients.isAvailable(docker)
                         ? ImageLookup.inspect(docker, reference) : Optional.empty();
                 if (reference.digest().isEmpty() && found.map(f -> !f.digest().isEmpty()).orElse(false)) {

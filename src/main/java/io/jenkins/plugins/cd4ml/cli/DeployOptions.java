@@ -1,9 +1,10 @@
 package io.jenkins.plugins.cd4ml.cli;
 
-import io.jenkins.plugins.cd4ml.config.Durations;
-import io.jenkins.plugins.cd4ml.deploy.Deployer;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
-import java.util.Map;
+import io.jenkins.plugins.cd4ml.config.Durations;
+import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.deploy.Deployer;
+import java.time.Duration;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -29,15 +30,19 @@ final class DeployOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     String timeout;
 
-    Deployer apply(Deployer deployer, Map<String, String> environmentVariables) {
-        java.time.Duration wait;
+    /**
+     * A deployer of {@code config} in the command's context (its environment, its terminal for
+     * events, its cancel token), with these options applied.
+     */
+    Deployer deployer(ProjectConfig config, CommonOptions common) {
+        Duration wait;
         try {
             wait = Durations.parse(timeout);
         } catch (IllegalArgumentException e) {
             throw Cd4mlException.badInput("--timeout " + e.getMessage(), "use e.g. 90s, 5m or 1h");
         }
-        return deployer.withEnvironment(Optional.ofNullable(environment)).withKubeContext(Optional.ofNullable(kubeContext))
-                .withKubeconfig(Optional.ofNullable(kubeconfig)).withTimeout(wait)
-                .withProcessEnvironment(environmentVariables);
+        return Deployer.forProject(config, common.context()).withEnvironment(Optional.ofNullable(environment))
+                .withKubeContext(Optional.ofNullable(kubeContext)).withKubeconfig(Optional.ofNullable(kubeconfig))
+                .withTimeout(wait);
     }
 }

@@ -52,10 +52,9 @@ final class HistoryCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
-        Map<String, String> env = common.environment();
         Optional<Instant> when = Optional.ofNullable(at).map(HistoryCommand::time);
         Function<String, Map<String, Double>> metrics = metrics(config, common.context());
-        Deployer deployer = target.apply(Deployer.forProject(config), env).withEvents(console);
+        Deployer deployer = target.deployer(config, common);
         HistoryResult result = deployer.target().target().equals("local")
                 ? LocalDeployer.forProject(config, common.context()).withEnvironment(Optional.ofNullable(target.environment))
                         .history(when, metrics)

@@ -16,9 +16,13 @@ import picocli.CommandLine.Option;
 /** {@code cd4ml run}: the main job — validate, train, tune, gate, image, deploy. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the whole job for the project: validate, train, then tune, gate, promote (once every "
-                + "configured gate passed), image (built with --build-image, pushed with --push) and deploy "
-                + "(with --deploy). With a tune section the tune replaces the single training and the gate checks "
-                + "its best model; only a model that passed is promoted, pushed or deployed.",
+                + "configured gate passed), image (built with --build-image, pushed with --push) and deploy. "
+                + "A local deploy target (deploy.target: local) is deployed by default: the image is built into the "
+                + "local Docker daemon and run as a container that must pass a smoke test, or, without a daemon or "
+                + "base image, the model is smoke-tested with the bundled server as a process. A Helm target is "
+                + "deployed only when asked (--deploy or -e ENV, with --push). With a tune section the tune replaces "
+                + "the single training and the gate checks its best model; only a model that passed is promoted, "
+                + "pushed or deployed.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every stage succeeded or was skipped", "1:a stage failed or could "
                 + "not run, or the job was stopped", "2:bad usage or configuration"})
@@ -37,14 +41,14 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
             + "Without it the image stage is skipped, so a local run needs no Docker daemon or registry.")
     boolean buildImage;
 
-    @Option(names = "--deploy", description = "Deploy the gated, promoted model where deploy.target says (builds the "
-            + "image; a Helm target also needs --push). Without it the deploy stage is skipped, so a local run needs "
-            + "no cluster.")
-    boolean deploy;
+    @Option(names = "--deploy", negatable = true, description = "Deploy the gated, promoted model where deploy.target "
+            + "says (a Helm target also needs --push), or, with --no-deploy, not at all. Default: deploy when the "
+            + "target is local (or -e ENV names an environment), so a plain run needs no cluster.")
+    Boolean deploy;
 
     @Option(names = {"-e", "--environment"}, paramLabel = "ENV",
-            description = "With --deploy: the deploy.environments entry to deploy to (default: the deploy section's own "
-                    + "settings).")
+            description = "Deploy to this deploy.environments entry (implies --deploy; default: the deploy section's "
+                    + "own settings).")
     String environment;
 
     @Override
@@ -56,30 +60,40 @@ final class RunCommand implements Callable<Integer>, HasCommonOptions {
     public Integer call() {
         Console console = common.console();
         ProjectConfig config = common.loader(training).load();
-        if (environment != null && !deploy) {
-            throw Cd4mlException.badInput("--environment chooses where --deploy deploys", "add --deploy");
+        if (environment != null && Boolean.FALSE.equals(deploy)) {
+            throw Cd4mlException.badInput("--environment chooses where the run deploys, but --no-deploy says not to "
+                    + "deploy", "drop one of them");
         }
-        if (deploy && config.deploy().isEmpty()) {
+        if ((Boolean.TRUE.equals(deploy) || environment != null) && config.deploy().isEmpty()) {
             throw Cd4mlException.badInput("--deploy needs a deploy section in the project", "add deploy: (target: "
                     + "local or helm) to the project, or drop --deploy");
         }
-        if (deploy && !image.push
+        boolean deploying = deploying(config);
+        if (deploying && !image.push
                 && RunDeployment.needsPush(config, Optional.ofNullable(environment))) {
             throw Cd4mlException.badInput("a Helm deploy needs the serving image pushed to a registry the cluster "
                     + "pulls from", "add --push (and serve.image.repository naming that registry)");
         }
         MainJob job = MainJob.forProject(config, common.context()).withTrainer(training::apply)
                 .withEnvironment(environment);
-        if (deploy) {
+        if (deploying) {
             job.requesting("deploy");
         }
-        RunResult result = job.withImageBuild(buildImage || image.push || deploy)
+        RunResult result = job.withImageBuild(buildImage || image.push)
                 .withImage(i -> image.apply(i, config, common.environment())).call();
         console.result(result, summary(result));
         if (!result.succeeded()) {
             result.error().ifPresent(e -> console.error("error: " + e));
         }
         return result.succeeded() ? 0 : ErrorReporter.WORK_FAILED;
+    }
+
+    /** --deploy, -e ENV, or by default a local target; never with --no-deploy. */
+    private boolean deploying(ProjectConfig config) {
+        if (deploy != null || environment != null) {
+            return !Boolean.FALSE.equals(deploy);
+        }
+        return config.deploy().isPresent() && !RunDeployment.needsPush(config, Optional.empty());
     }
 
     static String summary(RunResult result) {

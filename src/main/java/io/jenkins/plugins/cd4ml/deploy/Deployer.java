@@ -2,8 +2,11 @@ package io.jenkins.plugins.cd4ml.deploy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Deploys a project's serving image with the bundled Helm chart, and moves its release about:
@@ -48,20 +55,39 @@ public final class Deployer {
     private OptionalInt canaryWeight = OptionalInt.empty();
     private Optional<String> kubeContext = Optional.empty();
     private Optional<String> kubeconfig = Optional.empty();
-    private Map<String, String> processEnvironment = Map.of();
+    private Map<String, String> processEnvironment;
     private Duration timeout = Duration.ofMinutes(5);
-    private EventSink events = EventSink.NONE;
+    private EventSink events;
+    private final CancelToken cancel;
     private ReleaseClient releases = new HelmReleaseClient();
     private Optional<KubeAccess> cluster = Optional.empty();
     private Function<KubeAccess, KubernetesClient> kubernetes = KubeAccess::client;
     private Duration watchPeriod = Duration.ofSeconds(3);
 
-    private Deployer(ProjectConfig config) {
+    private Deployer(ProjectConfig config, EngineContext context) {
         this.config = config;
+        this.processEnvironment = context.environment();
+        this.events = context.events();
+        this.cancel = context.cancel();
     }
 
+    /**
+     * A deployer in the operation's context: its environment ({@code KUBECONFIG}, {@code HOME},
+     * {@code KUBERNETES_SERVICE_HOST}; never the JVM's), events and cancel token (a cancel stops
+     * waiting for Helm and the rollout watch, and the operation throws
+     * {@link OperationStoppedException}).
+     */
+    public static Deployer forProject(ProjectConfig config, EngineContext context) {
+        return new Deployer(config, context);
+    }
+
+    /**
+     * A deployer with an empty environment, no events and a token nobody cancels; set them with
+     * {@link #withProcessEnvironment} and {@link #withEvents}, or use
+     * {@link #forProject(ProjectConfig, EngineContext)}.
+     */
     public static Deployer forProject(ProjectConfig config) {
-        return new Deployer(config);
+        return new Deployer(config, EngineContext.builder().build());
     }
 
     /** The environment under {@code deploy.environments}; none for the top-level settings. */
@@ -209,7 +235,8 @@ public final class Deployer {
     public DeployResult rollback(OptionalInt revision) {
         DeployTarget target = helmTarget("rollback");
         KubeAccess access = cluster(target);
-        List<ReleaseClient.RevisionInfo> history = releases.history(target.release(), access);
+        List<ReleaseClient.RevisionInfo> history = helm("the Helm history of " + target.describe(),
+                () -> releases.history(target.release(), access));
         if (history.isEmpty()) {
             throw Cd4mlException.badInput("there is no " + target.describe() + " to roll back",
                     "deploy first (cd4ml deploy)");
@@ -233,7 +260,8 @@ public final class Deployer {
                     .orElseThrow(() -> Cd4mlException.badInput(target.describe() + " has no earlier successful "
                             + "revision to roll back to", "deploy the image you want with cd4ml deploy --image"));
         }
-        Map<String, Object> values = releases.values(target.release(), OptionalInt.of(to), access);
+        Map<String, Object> values = helm("the values of revision " + to + " of " + target.describe(),
+                () -> releases.values(target.release(), OptionalInt.of(to), access));
         return upgrade("rollback", target, access, values, "cd4ml rollback to revision " + to);
     }
 
@@ -291,7 +319,8 @@ public final class Deployer {
         KubeAccess access = cluster(target);
         List<ReleaseClient.RevisionInfo> revisions;
         try {
-            revisions = releases.history(target.release(), access);
+            revisions = helm("the Helm history of " + target.describe(), () -> releases.history(target.release(),
+                    access));
         } catch (IllegalStateException e) {
             throw helmFailure("read the history of " + target.describe(), access, e);
         }
@@ -299,7 +328,8 @@ public final class Deployer {
         for (ReleaseClient.RevisionInfo r : revisions) {
             Map<String, Object> values;
             try {
-                values = releases.values(target.release(), OptionalInt.of(r.revision()), access);
+                values = helm("the values of revision " + r.revision() + " of " + target.describe(),
+                        () -> releases.values(target.release(), OptionalInt.of(r.revision()), access));
             } catch (IllegalStateException e) {
                 values = Map.of();
             }
@@ -335,10 +365,12 @@ public final class Deployer {
 
     private Map<String, Object> currentValues(DeployTarget target, KubeAccess access) {
         try {
-            if (releases.history(target.release(), access).isEmpty()) {
+            if (helm("the Helm history of " + target.describe(), () -> releases.history(target.release(), access))
+                    .isEmpty()) {
                 return Map.of();
             }
-            return releases.values(target.release(), OptionalInt.empty(), access);
+            return helm("the values of " + target.describe(), () -> releases.values(target.release(),
+                    OptionalInt.empty(), access));
         } catch (IllegalStateException e) {
             throw helmFailure("read " + target.describe(), access, e);
         }
@@ -369,7 +401,11 @@ public final class Deployer {
                             List.of(target.release(), target.release() + "-canary"), events).start(watchPeriod)) {
                 ReleaseClient.ReleaseInfo release;
                 try {
-                    release = releases.upgradeInstall(request);
+                    release = helm("the Helm " + operation + " of " + target.describe() + " (cd4ml stopped waiting "
+                            + "for it; Helm's own --atomic --timeout " + request.timeoutSeconds() + "s rolls back a "
+                            + "rollout that does not become ready while this process lives: check helm status "
+                            + target.release() + " -n " + target.namespace() + ")", () -> releases.upgradeInstall(
+                                    request));
                 } catch (IllegalStateException e) {
                     if (unreachable(String.valueOf(e.getMessage()))) {
                         throw helmFailure(operation + " " + target.describe(), access, e);
@@ -386,12 +422,54 @@ public final class Deployer {
         }
     }
 
+    /**
+     * Makes one Helm call on a thread of its own and waits for it unless the token is cancelled:
+     * helm-java runs Helm natively, where a Java interrupt does not reach, so a cancel interrupts
+     * the call's thread (a {@link ReleaseClient} that honours interrupts aborts) and stops waiting.
+     *
+     * @param what what is stopped, for the message
+     * @throws OperationStoppedException when the token is cancelled before or during the call
+     */
+    <T> T helm(String what, Supplier<T> call) {
+        cancel.throwIfCancelled(what + ", before it started");
+        CompletableFuture<T> outcome = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                outcome.complete(call.get());
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        }, "cd4ml-helm");
+        thread.setDaemon(true); // a Helm call that never returns must not keep the JVM alive
+        try (CancelToken.Registration stop = cancel.onCancel(() -> {
+            thread.interrupt();
+            outcome.cancel(false);
+        })) {
+            thread.start();
+            return outcome.get();
+        } catch (CancellationException e) {
+            throw new OperationStoppedException(what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationStoppedException(what);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     private DeployResult failed(String operation, DeployTarget target, KubeAccess access, Map<String, Object> values,
             String chartVersion, IllegalStateException e, List<RolloutProblem> problems) {
         String message = String.valueOf(e.getMessage()).strip();
         List<ReleaseClient.RevisionInfo> history;
         try {
-            history = releases.history(target.release(), access);
+            history = helm("the Helm history of " + target.describe(), () -> releases.history(target.release(),
+                    access));
         } catch (IllegalStateException again) {
             history = List.of();
         }
@@ -410,7 +488,8 @@ public final class Deployer {
                 status = "rolled-back";
                 rolledBackTo = Integer.parseInt(m.group(1));
                 try {
-                    now = releases.values(target.release(), OptionalInt.empty(), access);
+                    now = helm("the values of " + target.describe(), () -> releases.values(target.release(),
+                            OptionalInt.empty(), access));
                 } catch (IllegalStateException again) {
                     now = Map.of();
                 }

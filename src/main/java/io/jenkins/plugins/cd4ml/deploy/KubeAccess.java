@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.deploy;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
@@ -23,16 +24,24 @@ import org.yaml.snakeyaml.Yaml;
  */
 public final class KubeAccess {
 
+    /** Where Kubernetes mounts a pod's service account. */
+    static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+
     private final String namespace;
     private final String kubeconfig; // empty: in-cluster
     private final String context;
     private final String source;
+    private final String masterUrl; // in-cluster only
+    private final Path serviceAccount; // in-cluster only
 
-    private KubeAccess(String namespace, String kubeconfig, String context, String source) {
+    private KubeAccess(String namespace, String kubeconfig, String context, String source, String masterUrl,
+            Path serviceAccount) {
         this.namespace = namespace;
         this.kubeconfig = kubeconfig;
         this.context = context;
         this.source = source;
+        this.masterUrl = masterUrl;
+        this.serviceAccount = serviceAccount;
     }
 
     /**
@@ -45,6 +54,12 @@ public final class KubeAccess {
      */
     public static KubeAccess resolve(String namespace, Optional<String> kubeconfigFile, Optional<String> context,
             Path projectDir, Map<String, String> environment) {
+        return resolve(namespace, kubeconfigFile, context, projectDir, environment, SERVICE_ACCOUNT);
+    }
+
+    /** As {@link #resolve(String, Optional, Optional, Path, Map)}, with the pod's service account mounted here. */
+    static KubeAccess resolve(String namespace, Optional<String> kubeconfigFile, Optional<String> context,
+            Path projectDir, Map<String, String> environment, Path serviceAccount) {
         Optional<Path> file = kubeconfigFile.filter(f -> !f.isBlank()).map(f -> projectDir.resolve(f));
         String source;
         if (file.isPresent()) {
@@ -62,7 +77,10 @@ public final class KubeAccess {
                         + "kubeconfig (running in a pod with its service account)",
                         "drop the context, or set KUBECONFIG or deploy.kubeconfig");
             }
-            return new KubeAccess(namespace, "", "", "the pod's service account");
+            String host = environment.get("KUBERNETES_SERVICE_HOST").strip();
+            String port = environment.getOrDefault("KUBERNETES_SERVICE_PORT", "443").strip();
+            return new KubeAccess(namespace, "", "", "the pod's service account", "https://"
+                    + (host.contains(":") ? "[" + host + "]" : host) + ":" + port, serviceAccount);
         } else {
             throw Cd4mlException.badInput("no Kubernetes cluster is configured: no kubeconfig file and not running "
                     + "in a pod", "set KUBECONFIG, create ~/.kube/config (microk8s config > ~/.kube/config), set "
@@ -107,7 +125,7 @@ public final class KubeAccess {
             config.put("current-context", chosen);
             kubeconfig = new Yaml().dump(config);
         }
-        return new KubeAccess(namespace, kubeconfig, chosen, source);
+        return new KubeAccess(namespace, kubeconfig, chosen, source, "", null);
     }
 
     public String namespace() {
@@ -129,15 +147,35 @@ public final class KubeAccess {
         return context.isEmpty() ? source : "context " + context + " of " + source;
     }
 
-    /** A fabric8 client for the same cluster (the caller closes it). */
+    /**
+     * A fabric8 client for the same cluster (the caller closes it), configured from this access
+     * alone: never from the JVM's system properties, environment or {@code user.home}.
+     */
     public KubernetesClient client() {
-        Config config = kubeconfig.isEmpty() ? Config.autoConfigure(null) : Config.fromKubeconfig(kubeconfig);
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    /** The fabric8 configuration of {@link #client()}. */
+    Config config() {
+        Config config = kubeconfig.isEmpty() ? new ConfigBuilder(Config.empty()).withMasterUrl(masterUrl)
+                .withCaCertFile(serviceAccount.resolve("ca.crt").toString())
+                .withOauthTokenProvider(() -> readToken(serviceAccount.resolve("token"))).build()
+                : Config.fromKubeconfig(kubeconfig);
         config.setNamespace(namespace);
         // the client only watches what Helm does: a slow or absent answer must not hold the deploy up
         config.setRequestRetryBackoffLimit(1);
         config.setConnectionTimeout(5_000);
         config.setRequestTimeout(10_000);
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
+    }
+
+    /** The service account token, read at each request: Kubernetes rotates bound tokens. */
+    private static String readToken(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the service account token " + file, e);
+        }
     }
 
     @Override

@@ -106,9 +106,18 @@ public final class LocalDeployer {
         if (docker != null && io.jenkins.plugins.cd4ml.docker.DockerClients.isAvailable(docker)) {
             return inContainer(target);
         }
-        events.warn("no Docker daemon answers: smoke-testing the bundled model server as a process instead (it is "
-                + "stopped afterwards; nothing keeps serving)");
-        return asProcess(target);
+        return asProcess("no Docker daemon answers");
+    }
+
+    /**
+     * Smoke-tests the model (see {@link #withModel}) with the bundled server as a process, as
+     * {@code cd4ml serve --no-container} runs it, and stops it: what a local deploy does where no
+     * container can run; {@code why} says why, in the warning.
+     */
+    public DeployResult asProcess(String why) {
+        events.warn(why + ": smoke-testing the bundled model server as a process instead (it is stopped "
+                + "afterwards; nothing keeps serving)");
+        return asProcess(DeployTarget.of(config, environment));
     }
 
     /** The model version the project's local container serves, empty when none runs. */
@@ -213,7 +222,8 @@ public final class LocalDeployer {
         AtomicReference<Throwable> outcome = new AtomicReference<>();
         Thread server = new Thread(() -> {
             try {
-                LocalModelServer.inProcess(config, model, context).withPort(port).run();
+                LocalModelServer.inProcess(config, model, context).withPort(port)
+                        .withReadyNotice("sending one prediction, then stopping it").run();
             } catch (Throwable t) {
                 outcome.set(t);
             }
@@ -245,7 +255,10 @@ public final class LocalDeployer {
         if (failure.isPresent() && outcome.get() instanceof Cd4mlException c && !(c instanceof OperationStoppedException)) {
             failure = Optional.of(failure.get() + ": " + c.getMessage());
         }
-        String how = "smoke-tested the bundled server as a process (no Docker daemon) and stopped it";
+        if (failure.isEmpty()) {
+            events.info("smoke test passed: one prediction from " + url + "predict; the server was stopped");
+        }
+        String how = "smoke-tested the bundled server as a process and stopped it";
         return new DeployResult("deploy", target.environment(), "local", "process", "", 0, "", "", "",
                 failure.isPresent() ? "failed" : "smoke-tested", "", "", 0, failure.map(f -> List.of(
                         new RolloutProblem("process", "server", "SmokeTestFailed", f, List.of()))).orElse(List.of()),

@@ -3,10 +3,7 @@ package io.jenkins.plugins.cd4ml.deploy;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
-import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.image.ImageResult;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,26 +26,26 @@ public final class RunDeployment {
      * Deploys the run's model.
      *
      * @param image the image the run built, if it built one
-     * @param modelUri the model the run carries (for the process smoke test without Docker)
+     * @param modelUri the model the run carries (for the process smoke test without an image)
+     * @param whyNoImage why a local target has no image (no Docker daemon, no base image), for the
+     *     process smoke test's warning
      * @throws Cd4mlException (bad input) for a Helm target without a pushed image
      */
     public static DeployResult deploy(ProjectConfig config, Optional<String> environment, Optional<ImageResult> image,
-            String modelUri, Map<String, String> processEnvironment, EventSink events) {
+            String modelUri, String whyNoImage, EngineContext context) {
         DeployTarget target = DeployTarget.of(config, environment);
         if (target.target().equals("local")) {
-            LocalDeployer local = LocalDeployer.forProject(config, EngineContext.builder()
-                    .environment(processEnvironment).events(events).build()).withEnvironment(environment);
+            LocalDeployer local = LocalDeployer.forProject(config, context).withEnvironment(environment);
             if (image.isPresent()) {
-                return local.withImage(Optional.of(image.get().reference()))
-                        .withDocker(DockerClients.shared(processEnvironment)).deploy();
+                return local.withImage(Optional.of(image.get().reference())).deploy();
             }
-            return local.withDocker(null).withModel(Optional.of(modelUri)).deploy();
+            return local.withModel(Optional.of(modelUri)).asProcess(whyNoImage);
         }
         ImageResult built = image.filter(i -> i.digest().isPresent()).orElseThrow(() -> Cd4mlException.badInput(
                 "a Helm deploy needs the serving image pushed to a registry the cluster pulls from",
-                "run with --push (and serve.image.repository naming that registry)"));
-        return Deployer.forProject(config).withEnvironment(environment).withProcessEnvironment(processEnvironment)
-                .withEvents(events).withImage(ImageReference.parse(built.pinnedReference()), built.modelVersion())
-                .deploy();
+                "run with " + context.advice().option("push") + " (and serve.image.repository naming that registry)"));
+        return Deployer.forProject(config).withEnvironment(environment).withProcessEnvironment(context.environment())
+                .withEvents(context.events()).withImage(ImageReference.parse(built.pinnedReference()),
+                        built.modelVersion()).deploy();
     }
 }

@@ -1,11 +1,18 @@
 package io.jenkins.plugins.cd4ml.image;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.PullImageCmd;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Git;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.ServeConfig;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.docker.DockerErrors;
 import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
@@ -167,6 +174,67 @@ public final class ServingImage {
             TagTemplate.checkFillable(tagTemplate(), tagValues(Optional.empty()));
         } catch (Cd4mlException e) {
             throw e.adviseWith(context.advice());
+        }
+    }
+
+    /**
+     * Why this image cannot be built into the operation's Docker daemon now, or empty when it can:
+     * no daemon answers, or the base image is neither on the daemon nor pullable (a machine
+     * without Docker Hub, for instance). A base image the daemon lacks is pulled here, so the
+     * answer is the build's own. Used where an image is a convenience rather than what was asked
+     * for (the local deploy of {@code cd4ml run}, which can smoke-test without one).
+     */
+    public Optional<String> whyNotBuildableOnDaemon() {
+        DockerClient docker = context.clients().docker();
+        if (!DockerClients.isAvailable(docker)) {
+            return Optional.of("no Docker daemon answers at " + DockerClients.host(environment));
+        }
+        BaseImage base = baseImage();
+        switch (base.source()) {
+            case TARBALL -> {
+                return Files.isRegularFile(base.tarball()) ? Optional.empty()
+                        : Optional.of("the base image tarball " + base.tarball() + " does not exist");
+            }
+            case DOCKER_DAEMON -> {
+                return hasImage(docker, base.reference()) ? Optional.empty()
+                        : Optional.of("the Docker daemon has no base image " + base.reference());
+            }
+            default -> {
+                if (hasImage(docker, base.reference())) {
+                    return Optional.empty();
+                }
+                events.info("pulling the base image " + base.reference());
+                PullImageCmd pull = docker.pullImageCmd(base.reference());
+                RegistryCredentials chain = credentials != null ? credentials
+                        : RegistryCredentials.defaults(base.registry(), environment);
+                Optional<RegistryCredential> credential = chain.find(base.registry());
+                credential.ifPresent(c -> pull.withAuthConfig(new AuthConfig().withUsername(c.username())
+                        .withPassword(c.password()).withRegistryAddress(base.registry().equals(ImageNames.DOCKER_HUB)
+                        ? AuthConfig.DEFAULT_SERVER_ADDRESS : base.registry())));
+                List<String> secrets = new ArrayList<>(chain.secrets());
+                credential.ifPresent(c -> secrets.add(c.password()));
+                try (CancelToken.Registration stop = context.cancel().interruptOnCancel()) {
+                    pull.exec(new PullImageResultCallback()).awaitCompletion();
+                    return Optional.empty();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new OperationStoppedException("the pull of the base image " + base.reference());
+                } catch (RuntimeException e) {
+                    events.info("pulling " + base.reference() + " failed: " + SecretRedactor.of(secrets, environment)
+                            .redact(DockerErrors.message(e)).strip());
+                    return Optional.of("the base image " + base.reference() + " is not on the Docker daemon and "
+                            + "cannot be pulled");
+                }
+            }
+        }
+    }
+
+    private static boolean hasImage(DockerClient docker, String reference) {
+        try {
+            docker.inspectImageCmd(reference).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
         }
     }
 

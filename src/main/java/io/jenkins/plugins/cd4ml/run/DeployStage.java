@@ -6,7 +6,9 @@ import io.jenkins.plugins.cd4ml.deploy.DeployResult;
 import io.jenkins.plugins.cd4ml.deploy.DeployTarget;
 import io.jenkins.plugins.cd4ml.deploy.RolloutProblem;
 import io.jenkins.plugins.cd4ml.deploy.RunDeployment;
+import io.jenkins.plugins.cd4ml.engine.Advice;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.event.StageStatus;
 import io.jenkins.plugins.cd4ml.image.ImageResult;
 import java.util.Optional;
 
@@ -16,6 +18,9 @@ import java.util.Optional;
  * plain run needs no cluster and no Docker.
  */
 final class DeployStage implements Stage {
+
+    /** The stage's name. */
+    static final String NAME = "deploy";
 
     /** The result name of the deploy result. */
     static final String RESULT = "deployment";
@@ -28,7 +33,7 @@ final class DeployStage implements Stage {
 
     @Override
     public String name() {
-        return "deploy";
+        return NAME;
     }
 
     @Override
@@ -49,8 +54,11 @@ final class DeployStage implements Stage {
     @Override
     public Optional<String> skipReason(RunState state) {
         if (!state.requested(name())) {
-            return Optional.of("not requested (deploy with " + state.context().advice().option("deploy")
-                    + ", or later with " + state.context().advice().operation("deploy") + ")");
+            Advice advice = state.context().advice();
+            boolean helm = RunDeployment.needsPush(state.config(), environment);
+            return Optional.of("not requested (deploy with " + advice.option("deploy") + (helm ? " and "
+                    + advice.option("push") + " (deploy.target is helm)" : "") + ", or later with "
+                    + advice.operation("deploy") + ")");
         }
         if (state.model().isEmpty()) {
             return Optional.of("no model to deploy");
@@ -74,17 +82,19 @@ final class DeployStage implements Stage {
 
     @Override
     public String run(RunState state, EngineContext context) {
+        String whyNoImage = state.finished(ImageStage.NAME).filter(r -> r.status() == StageStatus.SKIPPED)
+                .map(r -> r.summary().replace(ImageStage.PROCESS_INSTEAD, "")).orElse("no serving image was built");
         DeployResult result = RunDeployment.deploy(state.config(), environment,
-                state.output(ImageStage.RESULT, ImageResult.class), state.model().orElseThrow().uri(),
-                context.environment(), context.events());
+                state.output(ImageStage.RESULT, ImageResult.class), state.model().orElseThrow().uri(), whyNoImage,
+                context);
         state.output(RESULT, result);
         if (!result.succeeded()) {
             throw Cd4mlException.workFailed("deploy " + result.status() + ": " + result.error(), result.problems()
                     .stream().findFirst().map(RolloutProblem::suggestion).orElse("see the deploy's log above"), null);
         }
         return switch (result.status()) {
-            case "smoke-tested" -> "no Docker daemon: model " + state.model().get().version() + " smoke-tested with "
-                    + "the bundled server as a process (nothing keeps serving)";
+            case "smoke-tested" -> "model " + state.model().get().version() + " smoke-tested with the bundled server as "
+                    + "a process, then stopped (no container: " + whyNoImage + ")";
             default -> result.target().equals("local") ? result.release() + " serves " + result.url()
                     + " (smoke test passed)" : result.release() + " revision " + result.revision() + " in "
                     + result.namespace() + ", " + result.url();

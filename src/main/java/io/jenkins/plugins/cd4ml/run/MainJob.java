@@ -69,7 +69,7 @@ public final class MainJob {
                     new TuneStage(trainerSetup),
                     new GateStage(Optional.ofNullable(environment)),
                     new PromoteStage(),
-                    new ImageStage(imageSetup),
+                    new ImageStage(imageSetup, Optional.ofNullable(environment)),
                     new DeployStage(Optional.ofNullable(environment)));
         }
         return stages;

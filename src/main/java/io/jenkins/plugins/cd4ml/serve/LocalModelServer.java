@@ -37,8 +37,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -67,6 +69,7 @@ public final class LocalModelServer {
     private final String image;
     private final Optional<String> model;
     private int port = ServingImageLayout.PORT;
+    private String readyNotice = "Ctrl-C stops it";
     private final EngineContext context;
     private final EventSink events;
 
@@ -94,6 +97,15 @@ public final class LocalModelServer {
      */
     public static LocalModelServer inProcess(ProjectConfig config, Optional<String> model, EngineContext context) {
         return new LocalModelServer(config, null, null, model, context);
+    }
+
+    /**
+     * What the "ready" line says after the URLs (default: {@code Ctrl-C stops it}); a caller that
+     * stops the server itself, such as a smoke test, says so instead.
+     */
+    public LocalModelServer withReadyNotice(String notice) {
+        this.readyNotice = notice;
+        return this;
     }
 
     /** Listens on this port (on all interfaces of this machine). Default 8080. */
@@ -150,7 +162,7 @@ public final class LocalModelServer {
                             lines(partial, new String(frame.getPayload(), StandardCharsets.UTF_8));
                         }
                     });
-            ready = ReadyWatcher.start(port, events);
+            ready = ReadyWatcher.start(port, readyNotice, events);
             AtomicInteger status = new AtomicInteger(Integer.MIN_VALUE);
             ResultCallback.Adapter<WaitResponse> waiting = docker.waitContainerCmd(id).exec(new ResultCallback.Adapter<>() {
                 @Override
@@ -217,7 +229,7 @@ public final class LocalModelServer {
                     + " for model " + ModelArchive.readManifest(archive).version());
             Thread out = pump(process.getInputStream(), "stdout");
             Thread err = pump(process.getErrorStream(), "stderr");
-            ready = ReadyWatcher.start(port, events);
+            ready = ReadyWatcher.start(port, readyNotice, events);
             int status = process.waitFor();
             out.join(5000);
             err.join(5000);
@@ -243,19 +255,36 @@ public final class LocalModelServer {
         }
     }
 
+    /**
+     * Stops the server and every process it started (worker processes hold the listening socket
+     * too), and waits until they are gone, even on a stopping thread: whoever returns after this
+     * may say "stopped", and the port is free.
+     */
     private static void stop(Process process) {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy(); // SIGTERM: the server drains and flushes its logs
+        boolean interrupted = Thread.interrupted(); // a stop must not be cut short by the stop that asked for it
+        List<ProcessHandle> children = process.descendants().toList();
         try {
+            process.destroy(); // SIGTERM: the server drains, stops its workers and flushes its logs
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
+            for (ProcessHandle child : children) {
+                if (child.isAlive()) {
+                    child.destroyForcibly();
+                    child.onExit().get(10, TimeUnit.SECONDS);
+                }
+            }
         } catch (InterruptedException e) {
+            interrupted = true;
             process.destroyForcibly();
-            Thread.currentThread().interrupt();
+            children.forEach(ProcessHandle::destroyForcibly);
+        } catch (ExecutionException | TimeoutException e) {
+            // a child that will not die within 10 s after SIGKILL is beyond our reach
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -304,7 +333,7 @@ public final class LocalModelServer {
             this.thread = thread;
         }
 
-        static ReadyWatcher start(int port, EventSink events) {
+        static ReadyWatcher start(int port, String notice, EventSink events) {
             Thread t = new Thread(() -> {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(1)).build();
@@ -316,7 +345,7 @@ public final class LocalModelServer {
                                 .build(), HttpResponse.BodyHandlers.discarding());
                         if (r.statusCode() == 200) {
                             events.info("ready: http://127.0.0.1:" + port + "/predict (API docs: http://127.0.0.1:"
-                                    + port + "/docs); Ctrl-C stops it");
+                                    + port + "/docs); " + notice);
                             return;
                         }
                     } catch (IOException e) {

@@ -165,7 +165,7 @@ class CliTest {
             TestEnvironment.requireDockerAndBaseImage();
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
             String repository = "cd4ml-test/cli-run";
-            Outcome o = cd4ml("run", project.toString(), "--build-image", "--builder", "docker", "--base-image",
+            Outcome o = cd4ml("run", project.toString(), "--no-deploy", "--build-image", "--builder", "docker", "--base-image",
                     TestEnvironment.baseImage(), "--repository", repository, "--tag", "{model_version}");
             try {
                 assertThat(o.exitCode()).as(o.err()).isZero();
@@ -182,9 +182,9 @@ class CliTest {
         }
 
         @Test
-        void withoutBuildImageTrainsAndSkipsTheImageStageSoNoDockerIsNeeded(@TempDir Path tmp) {
+        void withNoDeployTrainsAndSkipsTheImageStageSoNoDockerIsNeeded(@TempDir Path tmp) {
             Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
-            Outcome o = cd4ml("run", project.toString());
+            Outcome o = cd4ml("run", project.toString(), "--no-deploy");
             assertThat(o.exitCode()).as(o.err()).isZero();
             assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
                     .containsPattern("train +skipped +the tune section trains instead")
@@ -226,21 +226,6 @@ class CliTest {
                     + TestEnvironment.registryPassword()).getBytes(StandardCharsets.UTF_8))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(tags.statusCode()).as("the registry has no such repository: " + tags.body()).isEqualTo(404);
-        }
-
-        @Test
-        void deployIsRequestedOnlyWithDeployAndAHelmDeployNeedsPushBeforeTraining(@TempDir Path tmp) {
-            Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
-            Outcome helm = cd4ml("run", project.toString(), "--deploy", "-e", "staging");
-            assertThat(helm.exitCode()).as(helm.err()).isEqualTo(2);
-            assertThat(helm.err()).contains("Helm deploy needs the serving image pushed", "--push");
-            Outcome noDeploy = cd4ml("run", project.toString(), "-e", "staging");
-            assertThat(noDeploy.exitCode()).isEqualTo(2);
-            assertThat(noDeploy.err()).contains("--environment chooses where --deploy deploys");
-            Outcome unknown = cd4ml("run", project.toString(), "--deploy", "-e", "nowhere");
-            assertThat(unknown.exitCode()).isEqualTo(2);
-            assertThat(unknown.err()).contains("nowhere");
-            assertThat(project.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
         }
 
         @Test

@@ -10,15 +10,22 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.event.Event;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -343,12 +350,87 @@ class DeployerTest {
         }
     }
 
+    @Nested
+    class Stopping {
+
+        private Deployer deployer(CancelToken cancel) {
+            return Deployer.forProject(rolling(), TestContexts.context(events::add, cancel)).withReleases(releases)
+                    .withCluster(DeployProjects.access("ml")).withKubernetesClients(a -> new KubernetesClientBuilder()
+                            .withConfig(client.getConfiguration()).build())
+                    .withWatchPeriod(Duration.ofMillis(50)).withImage(NEW, "v2");
+        }
+
+        @Test
+        void aCancelInterruptsTheHelmCallStopsTheRolloutWatchAndReportsStopped() throws Exception {
+            CancelToken cancel = new CancelToken();
+            CountDownLatch helmWaits = new CountDownLatch(1);
+            CountDownLatch helmInterrupted = new CountDownLatch(1);
+            releases.onUpgrade = r -> {
+                helmWaits.countDown();
+                try {
+                    Thread.sleep(120_000); // a rollout that never becomes ready, as Helm waits for it
+                    return null;
+                } catch (InterruptedException e) {
+                    helmInterrupted.countDown();
+                    return new IllegalStateException("interrupted");
+                }
+            };
+            CompletableFuture<DeployResult> deploying = CompletableFuture.supplyAsync(() -> deployer(cancel).deploy());
+            assertThat(helmWaits.await(30, TimeUnit.SECONDS)).as("Helm was called").isTrue();
+            assertThat(watchers()).as("the rollout is watched while Helm waits").isNotEmpty();
+
+            cancel.cancel();
+
+            assertThatThrownBy(() -> deploying.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(OperationStoppedException.class)
+                    .hasMessageContaining("the Helm deploy of release iris-classifier in namespace ml")
+                    .hasMessageContaining("helm status iris-classifier -n ml");
+            assertThat(helmInterrupted.await(10, TimeUnit.SECONDS)).as("the Helm call's thread was interrupted").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!watchers().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(watchers()).as("the rollout watch stopped").isEmpty();
+            assertThat(releases.history).as("no revision was recorded").isEmpty();
+        }
+
+        @Test
+        void aCancelledTokenMakesNoHelmCall() {
+            CancelToken cancel = new CancelToken();
+            cancel.cancel();
+            assertThatThrownBy(() -> deployer(cancel).deploy()).isInstanceOf(OperationStoppedException.class)
+                    .hasMessageContaining("before it started");
+            assertThat(releases.calls).isEmpty();
+        }
+
+        @Test
+        void aCancelDuringTheHistoryReadStopsItToo() {
+            CancelToken cancel = new CancelToken();
+            RecordingReleases slow = new RecordingReleases() {
+                @Override
+                public List<RevisionInfo> history(String release, KubeAccess cluster) {
+                    cancel.cancel(); // Ctrl-C while helm history runs
+                    return super.history(release, cluster);
+                }
+            };
+            assertThatThrownBy(() -> Deployer.forProject(rolling(), TestContexts.context(events::add, cancel))
+                    .withReleases(slow).withCluster(DeployProjects.access("ml")).history(Optional.empty(), v -> Map.of()))
+                    .isInstanceOf(OperationStoppedException.class)
+                    .hasMessageContaining("the Helm history of release iris-classifier in namespace ml");
+        }
+
+        private List<Thread> watchers() {
+            return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                    .filter(t -> t.getName().equals("cd4ml-rollout-watcher")).toList();
+        }
+    }
+
     @Test
     void aRunDeploysToHelmOnlyWhatItPushed() {
         ProjectConfig config = rolling();
         assertThat(RunDeployment.needsPush(config, Optional.empty())).isTrue();
         assertThatThrownBy(() -> RunDeployment.deploy(config, Optional.empty(), Optional.empty(), "file:/m.tar.gz",
-                Map.of(), events::add)).isInstanceOf(Cd4mlException.class)
+                "", TestContexts.context(events::add))).isInstanceOf(Cd4mlException.class)
                 .hasMessage("a Helm deploy needs the serving image pushed to a registry the cluster pulls from");
     }
 

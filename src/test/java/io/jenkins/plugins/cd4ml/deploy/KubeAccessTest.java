@@ -64,6 +64,51 @@ class KubeAccessTest {
     }
 
     @Test
+    void inAPodTheClientIsBuiltFromTheServiceAccountAndTheOperationsEnvironmentNotTheJvms() throws Exception {
+        Path account = Files.createDirectories(dir.resolve("serviceaccount"));
+        Files.writeString(account.resolve("token"), "token-1\n");
+        Files.writeString(account.resolve("ca.crt"), "");
+        String before = System.getProperty("kubernetes.master");
+        System.setProperty("kubernetes.master", "https://jvm-wide.example:9999"); // what autoConfigure would take
+        try {
+            KubeAccess access = KubeAccess.resolve("ml", Optional.empty(), Optional.empty(), dir,
+                    Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1", "KUBERNETES_SERVICE_PORT", "6443"), account);
+            io.fabric8.kubernetes.client.Config config = access.config();
+            assertThat(config.getMasterUrl()).isEqualTo("https://10.0.0.1:6443/");
+            assertThat(config.getNamespace()).isEqualTo("ml");
+            assertThat(config.getCaCertFile()).isEqualTo(account.resolve("ca.crt").toString());
+            assertThat(config.getOauthTokenProvider().getToken()).isEqualTo("token-1");
+            Files.writeString(account.resolve("token"), "token-2"); // a rotated bound token is read again
+            assertThat(config.getOauthTokenProvider().getToken()).isEqualTo("token-2");
+        } finally {
+            if (before == null) {
+                System.clearProperty("kubernetes.master");
+            } else {
+                System.setProperty("kubernetes.master", before);
+            }
+        }
+    }
+
+    @Test
+    void aKubeconfigClientIgnoresTheJvmsKubernetesSettings() throws Exception {
+        Path file = Files.writeString(dir.resolve("kubeconfig"), DeployProjects.KUBECONFIG);
+        String before = System.getProperty("kubernetes.namespace");
+        System.setProperty("kubernetes.namespace", "jvm-wide");
+        try {
+            KubeAccess access = KubeAccess.resolve("ml-prod", Optional.empty(), Optional.of("prod"), dir,
+                    Map.of("KUBECONFIG", file.toString()));
+            assertThat(access.config().getNamespace()).isEqualTo("ml-prod");
+            assertThat(access.config().getMasterUrl()).startsWith("https://127.0.0.1:2");
+        } finally {
+            if (before == null) {
+                System.clearProperty("kubernetes.namespace");
+            } else {
+                System.setProperty("kubernetes.namespace", before);
+            }
+        }
+    }
+
+    @Test
     void realHelmAgainstAClusterThatDoesNotAnswerSaysWhichContext() {
         Path project = dir.resolve("p");
         var config = DeployProjects.iris(project, "deploy:\n  target: helm\n  namespace: ml\n");

@@ -12,7 +12,7 @@ import java.util.function.Function;
  * A {@link ReleaseClient} that records every call and keeps a release history the way Helm does
  * (each upgrade a new revision; the previous one superseded), for asserting the exact calls.
  */
-final class RecordingReleases implements ReleaseClient {
+class RecordingReleases implements ReleaseClient {
 
     final List<UpgradeRequest> upgrades = new ArrayList<>();
     final List<String> calls = new ArrayList<>();

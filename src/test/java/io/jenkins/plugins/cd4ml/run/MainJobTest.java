@@ -19,6 +19,7 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -210,7 +211,7 @@ class MainJobTest {
             RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
                     .withStages(List.of(new ValidateStage(), new TrainStage(t -> t),
                             new NotAvailableStage("gate", c -> c.qualityGate().isPresent(), "quality_gate", true),
-                            new ImageStage(image -> image.withPush(true))))
+                            new ImageStage(image -> image.withPush(true), Optional.empty())))
                     .requesting("image").call();
 
             assertThat(result.status()).isEqualTo(RunResult.FAILED);

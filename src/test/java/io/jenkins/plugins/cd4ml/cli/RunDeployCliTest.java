@@ -1,0 +1,214 @@
+package io.jenkins.plugins.cd4ml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cd4ml run} deploys a local target by default: a container on this machine when a Docker
+ * daemon answers and has the base image, else a smoke test of the bundled server as a process;
+ * a Helm target only when asked. The example without its tune section (one training, not eight).
+ */
+class RunDeployCliTest {
+
+    private static final Pattern PROCESS_SMOKE_TEST = Pattern.compile(
+            "smoke test passed: one prediction from http://127\\.0\\.0\\.1:([0-9]+)/predict; the server was stopped");
+
+    @BeforeAll
+    static void python() {
+        TestProjects.requirePythonMl();
+    }
+
+    /** The example, trained once instead of tuned, released under a name of its own (local deploys replace by name). */
+    static Path example(Path tmp, String release) throws IOException {
+        Path project = TestProjects.copyOf("examples/iris", tmp.resolve("iris"));
+        Path config = project.resolve("config.yaml");
+        String text = Files.readString(config);
+        String untuned = text.replaceFirst("(?s)\ntune:.*?\n(?=quality_gate:)", "\n");
+        assertThat(untuned).as("the example has a tune section before quality_gate").isNotEqualTo(text);
+        Files.writeString(config, untuned.replace("release: iris-classifier", "release: " + release));
+        return project;
+    }
+
+    static CliTest.Outcome cd4ml(Map<String, String> changes, String... args) {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.putAll(changes);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true), environment,
+                new CancelToken());
+        return new CliTest.Outcome(code, out.toString(), err.toString());
+    }
+
+    @Nested
+    class WithoutAContainer {
+
+        @Test
+        void withoutADockerDaemonSmokeTestsTheModelAsAProcessStopsItAndSucceeds(@TempDir Path tmp) throws Exception {
+            Path project = example(tmp, "cli-nodocker");
+            String host = "tcp://127.0.0.1:" + TestEnvironment.freePort(); // nothing listens there
+
+            CliTest.Outcome o = cd4ml(Map.of("DOCKER_HOST", host), "run", project.toString());
+
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).contains("Summary of iris-classifier: succeeded")
+                    .containsPattern("train +succeeded")
+                    .containsPattern("gate +succeeded")
+                    .contains("image     skipped        no Docker daemon answers at " + host + ": the local deploy "
+                            + "smoke-tests the model as a process instead")
+                    .containsPattern("deploy +succeeded +model [0-9a-f]{12} smoke-tested with the bundled server as a "
+                            + "process, then stopped \\(no container: no Docker daemon answers at " + host + "\\)");
+            assertThat(o.out()).contains("warning: no Docker daemon answers at " + host + ": smoke-testing the bundled "
+                    + "model server as a process instead");
+            assertStopped(o.out());
+        }
+
+        @Test
+        void withABaseImageTheDaemonCannotGetSmokeTestsTheModelAsAProcess(@TempDir Path tmp) throws Exception {
+            TestEnvironment.requireDockerAndBaseImage();
+            Path project = example(tmp, "cli-nobase");
+            String base = "127.0.0.1:" + TestEnvironment.freePort() + "/cd4ml-test/no-such-base:1";
+
+            CliTest.Outcome o = cd4ml(Map.of("CD4ML_BASE_IMAGE", base), "run", project.toString());
+
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).contains("image     skipped        the base image " + base + " is not on the Docker "
+                    + "daemon and cannot be pulled: the local deploy smoke-tests the model as a process instead")
+                    .containsPattern("deploy +succeeded +model [0-9a-f]{12} smoke-tested with the bundled server");
+            assertThat(o.out()).contains("pulling the base image " + base, "pulling " + base + " failed: ");
+            assertStopped(o.out());
+        }
+
+        private void assertStopped(String out) {
+            Matcher m = PROCESS_SMOKE_TEST.matcher(out);
+            assertThat(m.find()).as(out).isTrue();
+            int port = Integer.parseInt(m.group(1));
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                throw new AssertionError("the smoke-tested server still listens on " + port);
+            } catch (ConnectException e) {
+                // stopped, as the run said
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Nested
+    class InAContainer {
+
+        @Test
+        void withDockerAndTheBaseImageDeploysAContainerThatAnswers(@TempDir Path tmp) throws Exception {
+            TestEnvironment.requireDockerAndBaseImage();
+            String release = "cli-run-" + Long.toHexString(System.nanoTime());
+            Path project = example(tmp, release);
+            String repository = "cd4ml-test/" + release;
+            try {
+                CliTest.Outcome o = cd4ml(Map.of("CD4ML_BASE_IMAGE", TestEnvironment.baseImage()), "run",
+                        project.toString(), "--repository", repository);
+
+                assertThat(o.exitCode()).as(o.err()).isZero();
+                // outside Git the tag template {git_short_sha} cannot be filled: a local-only image is tagged by model
+                assertThat(o.out()).contains("building the serving image of model", "for the local deploy",
+                        "tagging the local image by model version");
+                assertThat(o.out()).containsPattern("image +succeeded +" + repository + ":[0-9a-f]{12} \\(not pushed; "
+                        + "image id sha256:[0-9a-f]{12}\\) with docker");
+                Matcher served = Pattern.compile("deploy +succeeded +cd4ml-" + release
+                        + "-[0-9a-f]{4} serves (http://127\\.0\\.0\\.1:[0-9]+/) \\(smoke test passed\\)").matcher(o.out());
+                assertThat(served.find()).as(o.out()).isTrue();
+                HttpResponse<String> prediction = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                        URI.create(served.group(1) + "predict")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"sepal_length\": 6.7, \"sepal_width\": 3.0, "
+                                + "\"petal_length\": 5.2, \"petal_width\": 2.3}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
+                assertThat(prediction.body()).contains("virginica");
+            } finally {
+                removeContainersOf(release);
+                ImageCliTest.removeImagesOf(repository);
+            }
+        }
+
+        private static void removeContainersOf(String release) throws Exception {
+            Process list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.cd4ml.deploy.release="
+                    + release).start();
+            String ids = new String(list.getInputStream().readAllBytes()).strip();
+            list.waitFor(30, TimeUnit.SECONDS);
+            for (String id : ids.split("\\s+")) {
+                if (!id.isBlank()) {
+                    new ProcessBuilder("docker", "rm", "-f", id).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Nested
+    class WhenToDeploy {
+
+        @Test
+        void noDeployBuildsNoImageAndDeploysNothing(@TempDir Path tmp) throws Exception {
+            Path project = example(tmp, "cli-nodeploy");
+            CliTest.Outcome o = cd4ml(Map.of(), "run", project.toString(), "--no-deploy");
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).containsPattern("image +skipped +not requested \\(build it with --build-image or "
+                    + "--push, or later with cd4ml build-image\\)")
+                    .containsPattern("deploy +skipped +not requested \\(deploy with --deploy, or later with cd4ml "
+                            + "deploy\\)");
+        }
+
+        @Test
+        void theJenkinsSpellingOfNoDeployIsTheNegatedFlag() {
+            assertThat(EmbeddedCli.arguments("run", "run", Path.of("proj"), null, Map.of("deploy", false)))
+                    .containsSubsequence("run", "--json", "--no-deploy");
+            assertThat(EmbeddedCli.arguments("run", "run", Path.of("proj"), null, Map.of("deploy", true)))
+                    .contains("--deploy").doesNotContain("--no-deploy");
+        }
+
+        @Test
+        void aHelmTargetIsDeployedOnlyWhenAskedAndNeedsPushBeforeTraining(@TempDir Path tmp) throws Exception {
+            Path project = example(tmp, "cli-helm");
+            CliTest.Outcome staging = cd4ml(Map.of(), "run", project.toString(), "-e", "staging");
+            assertThat(staging.exitCode()).as(staging.err()).isEqualTo(2);
+            assertThat(staging.err()).contains("Helm deploy needs the serving image pushed", "--push");
+            CliTest.Outcome both = cd4ml(Map.of(), "run", project.toString(), "-e", "staging", "--no-deploy");
+            assertThat(both.exitCode()).isEqualTo(2);
+            assertThat(both.err()).contains("--environment chooses where the run deploys, but --no-deploy says not to "
+                    + "deploy");
+            CliTest.Outcome unknown = cd4ml(Map.of(), "run", project.toString(), "-e", "nowhere");
+            assertThat(unknown.exitCode()).isEqualTo(2);
+            assertThat(unknown.err()).contains("environment 'nowhere' is not in config.yaml");
+            assertThat(project.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
+
+            TestProjects.replaceIn(project.resolve("config.yaml"), "target: local ", "target: helm ");
+            CliTest.Outcome helmDefault = cd4ml(Map.of(), "run", project.toString());
+            assertThat(helmDefault.exitCode()).as(helmDefault.err()).isZero();
+            assertThat(helmDefault.out()).containsPattern("image +skipped +not requested")
+                    .containsPattern("deploy +skipped +not requested \\(deploy with --deploy and --push \\(deploy\\.target "
+                            + "is helm\\), or later with cd4ml deploy\\)");
+        }
+    }
+}
