@@ -442,8 +442,8 @@ public final class Deployer {
         }, "cd4ml-helm");
         thread.setDaemon(true); // a Helm call that never returns must not keep the JVM alive
         try (CancelToken.Registration stop = cancel.onCancel(() -> {
+            outcome.cancel(false); // first: what the interrupted call then throws is not the outcome
             thread.interrupt();
-            outcome.cancel(false);
         })) {
             thread.start();
             return outcome.get();
@@ -453,6 +453,9 @@ public final class Deployer {
             Thread.currentThread().interrupt();
             throw new OperationStoppedException(what);
         } catch (ExecutionException e) {
+            if (cancel.isCancelled()) {
+                throw new OperationStoppedException(what); // the call failed because it was stopped
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
