@@ -35,6 +35,7 @@ log = logging.getLogger("cd4ml_serving")
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _READ_ARRIVED_S = 0.05
+_FIRST_REQUEST_S = 1.0  # how long a just-accepted connection may take to send its request
 _MAX_BACKLOG = 4096  # at most what a listen backlog holds (net.core.somaxconn)  # lets bytes already received on idle connections become requests
 
 
@@ -81,10 +82,20 @@ class DrainingServer(uvicorn.Server):
         self.drain.begin(self.graceful_timeout_s)  # also when stopped otherwise (lifespan failure)
         await self._stop_accepting(sockets)
         await asyncio.sleep(_READ_ARRIVED_S)
+        # A connection accepted a moment ago may not have sent its request yet (its client is
+        # about to): it gets _FIRST_REQUEST_S for that. Connections that did send one are closed
+        # now if idle, else after their response.
+        fresh = {c for c in self.server_state.connections if getattr(c, "cycle", False) is None}
         for connection in list(self.server_state.connections):
-            connection.shutdown()  # idle: closed now; busy: closed after its response
+            if connection not in fresh:
+                connection.shutdown()
+        fresh_until = time.monotonic() + _FIRST_REQUEST_S
         while (self.server_state.connections or self.server_state.tasks) and not self.force_exit \
                 and self.drain.remaining() > self.flush_reserve_s:
+            if fresh and time.monotonic() >= fresh_until:
+                for connection in fresh & self.server_state.connections:
+                    connection.shutdown()
+                fresh = set()
             await asyncio.sleep(0.05)
         if self.server_state.connections:
             log.warning("%d connections still busy at the graceful timeout; closing them",
@@ -148,6 +159,7 @@ def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) ->
     while not received and failed is None:
         time.sleep(0.1)
         failed = next((p for p in processes if not p.is_alive()), None)
+    signalled = time.monotonic()
     if failed is not None:
         log.error("worker %s exited unexpectedly (code %s); stopping the server", failed.pid, failed.exitcode)
     forwarded = 0
@@ -164,4 +176,5 @@ def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) ->
             log.warning("worker %s did not stop within the graceful timeout; killing it", process.pid)
             process.kill()
         process.join()
+    log.info("stopped %.1f s after the stop signal", time.monotonic() - signalled)
     return 1 if failed is not None else 0

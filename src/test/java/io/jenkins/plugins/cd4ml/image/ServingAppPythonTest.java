@@ -21,10 +21,10 @@ class ServingAppPythonTest {
     private static final String PYTHON = "/usr/bin/python3";
     private static final String TESTS = "resources/dockerfiles/serving/tests";
     private static final String MODULES =
-            "import fastapi, uvicorn, httpx, pytest, sklearn, pandas, prometheus_client, fluent, yaml, msgpack";
+            "import fastapi, uvicorn, httpx, pytest, sklearn, pandas, prometheus_client, yaml, msgpack";
     private static final String INSTALL_HINT = "apt-get install python3-fastapi python3-uvicorn python3-httpx"
-            + " python3-pytest python3-sklearn python3-pandas python3-prometheus-client python3-fluent-logger"
-            + " python3-yaml";
+            + " python3-pytest python3-sklearn python3-pandas python3-prometheus-client python3-msgpack"
+            + " python3-yaml (or run scripts/setup-env)";
 
     @Test
     void servingAppTestsPass() throws Exception {
