@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from .features import FeatureSpecError, load_features
@@ -69,9 +68,6 @@ def main(argv) -> int:
         if settings.workers > 1:
             return run_workers(config, server, settings.workers)
         server.run()
-        if server.drain.started is not None:
-            logging.getLogger("cd4ml_serving").info("stopped %.1f s after the stop signal",
-                                                    time.monotonic() - server.drain.started)
         return 0 if server.started else 3  # 3: startup failed, as uvicorn.run exits
     finally:
         if metrics_dir:  # ours, so ours to remove; a user-provided directory is left alone

@@ -34,9 +34,9 @@ from .drain import PROCESS_DRAIN, Drain
 log = logging.getLogger("cd4ml_serving")
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-_READ_ARRIVED_S = 0.05
+_READ_ARRIVED_S = 0.05  # lets bytes already received on idle connections become requests
 _FIRST_REQUEST_S = 1.0  # how long a just-accepted connection may take to send its request
-_MAX_BACKLOG = 4096  # at most what a listen backlog holds (net.core.somaxconn)  # lets bytes already received on idle connections become requests
+_MAX_BACKLOG = 4096  # at most what a listen backlog holds (net.core.somaxconn)
 
 
 def event_loop_and_protocol() -> tuple:
@@ -58,6 +58,9 @@ class DrainingServer(uvicorn.Server):
         self.drain_delay_s = drain_delay_s
         self.graceful_timeout_s = graceful_timeout_s
         self.flush_reserve_s = min(flush_reserve_s, graceful_timeout_s / 2)  # time kept for the log flush
+        # Left for the interpreter's exit and, with workers, the supervisor's: the app's own work
+        # (drain, requests, log flush) must be done this much before the graceful timeout.
+        self.exit_margin_s = min(1.0, graceful_timeout_s / 10)
         self._drain = drain
 
     @property
@@ -70,7 +73,7 @@ class DrainingServer(uvicorn.Server):
         if self.drain.draining or self.should_exit:
             super().handle_exit(sig, frame)  # second signal: stop now (SIGINT: force)
             return
-        self.drain.begin(self.graceful_timeout_s)
+        self.drain.begin(self.graceful_timeout_s - self.exit_margin_s)
         log.info("stop signal: draining for %.1f s (/ready 503, Connection: close), then stopping; "
                  "exit within %.1f s", self.drain_delay_s, self.graceful_timeout_s)
         asyncio.get_event_loop().call_later(self.drain_delay_s, self._end_drain)
@@ -79,7 +82,7 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True  # uvicorn's main loop looks every 0.1 s
 
     async def shutdown(self, sockets: Optional[List[socket.socket]] = None) -> None:
-        self.drain.begin(self.graceful_timeout_s)  # also when stopped otherwise (lifespan failure)
+        self.drain.begin(self.graceful_timeout_s - self.exit_margin_s)  # also when stopped otherwise (lifespan failure)
         await self._stop_accepting(sockets)
         await asyncio.sleep(_READ_ARRIVED_S)
         # A connection accepted a moment ago may not have sent its request yet (its client is
@@ -104,6 +107,7 @@ class DrainingServer(uvicorn.Server):
                 connection.transport.close()
         if not self.force_exit:
             await self.lifespan.shutdown()
+        log.info("stopped %.1f s after the stop signal", time.monotonic() - self.drain.started)
 
     async def _stop_accepting(self, sockets) -> None:
         """Closes the listener without resetting connections already in its backlog: a duplicate
@@ -176,5 +180,5 @@ def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) ->
             log.warning("worker %s did not stop within the graceful timeout; killing it", process.pid)
             process.kill()
         process.join()
-    log.info("stopped %.1f s after the stop signal", time.monotonic() - signalled)
+    log.info("all workers stopped %.1f s after the stop signal", time.monotonic() - signalled)
     return 1 if failed is not None else 0
