@@ -109,9 +109,9 @@ class OutcomeSummaryTest {
 
         @Test
         void flagsAcceptBooleansAndTheirText() {
-            OptionValues values = OptionValues.of(Operation.RUN, Map.of("push", "true", "buildImage", false));
+            OptionValues values = OptionValues.of(Operation.BUILD_IMAGE, Map.of("push", "true", "noCache", false));
             assertThat(values.flag("push", false)).isTrue();
-            assertThat(values.flag("buildImage", true)).isFalse();
+            assertThat(values.flag("noCache", true)).isFalse();
             assertThat(values.flag("noSuch", true)).isTrue();
         }
     }
