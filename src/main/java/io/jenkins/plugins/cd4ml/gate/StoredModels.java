@@ -4,6 +4,8 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
+import io.jenkins.plugins.cd4ml.engine.Advice;
+import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
@@ -115,10 +117,9 @@ public final class StoredModels implements ChampionLookup {
                 null)));
     }
 
-    /** The version {@code LATEST} names, if any. */
+    /** The version {@code LATEST} names (the promoted model), if any. */
     public Optional<String> latestVersion() {
-        Optional<String> text = read("LATEST");
-        return text.map(String::strip).filter(v -> !v.isEmpty());
+        return ModelLocator.forProject(config, s3, Advice.CLI).promotedVersion();
     }
 
     /** The manifest of {@code version}, if that model is stored. */

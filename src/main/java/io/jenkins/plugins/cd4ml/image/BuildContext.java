@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * Lays out a serving image's build context: the bundled Dockerfile, {@code requirements.txt}
- * (the server's plus the project's) and {@code app/}, and {@code model/} with the extracted
+ * (the server's plus the project's), {@code constraints.txt} (the versions the model was trained
+ * with, from its {@code model.json}) and {@code app/}, and {@code model/} with the extracted
  * model artifact, its {@code model.json}, the project's {@code features.yaml} and
  * {@code predict.py} if it has one.
  *
@@ -49,6 +50,7 @@ final class BuildContext {
         Path model = context.resolve(ServingImageLayout.CONTEXT_MODEL);
         ModelDirectory.write(model, modelArchive, config, events);
         List<String> projectRequirements = appendProjectRequirements(context, config);
+        writeConstraints(context, manifest);
         normalize(context);
         return new Contents(manifest, projectRequirements);
     }
@@ -71,6 +73,23 @@ final class BuildContext {
                 + String.join("\n", lines) + "\n";
         Files.writeString(requirements, text, StandardCharsets.UTF_8);
         return List.copyOf(lines);
+    }
+
+    /**
+     * The training versions as pip constraints: the image's pip installs exactly these where they
+     * are among the requirements (scikit-learn always is), or says it could not (the Dockerfile).
+     * Python itself is the base image's; the server reports a different one.
+     */
+    static void writeConstraints(Path context, ModelManifest manifest) throws IOException {
+        // nothing model-specific: models trained in one environment share this layer
+        StringBuilder text = new StringBuilder("# the library versions the model was trained with (model.json "
+                + "environment)\n");
+        manifest.environment().ifPresent(environment -> {
+            text.append("# trained with Python ").append(environment.python()).append('\n');
+            environment.packages().forEach((name, version) -> text.append(name).append("==").append(version)
+                    .append('\n'));
+        });
+        Files.writeString(context.resolve(ServingImageLayout.CONTEXT_CONSTRAINTS), text, StandardCharsets.UTF_8);
     }
 
     /** Fixed times and world-readable modes everywhere (executables stay executable). */

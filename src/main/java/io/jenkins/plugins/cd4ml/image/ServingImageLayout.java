@@ -17,6 +17,11 @@ public final class ServingImageLayout {
     public static final String CONTEXT_DOCKERFILE = "Dockerfile";
     /** The server's Python dependencies (pip requirements) in the build context. */
     public static final String CONTEXT_REQUIREMENTS = "requirements.txt";
+    /**
+     * The training environment's versions as pip constraints ({@code scikit-learn==1.2.1}) in the
+     * build context, from {@code model.json}; pip installs the requirements with them where it can.
+     */
+    public static final String CONTEXT_CONSTRAINTS = "constraints.txt";
     /** The server package's directory in the build context. */
     public static final String CONTEXT_APP = "app";
     /** The model directory in the build context: artifact files, model.json, features.yaml, predict.py. */
@@ -24,6 +29,8 @@ public final class ServingImageLayout {
 
     /** Where the requirements file goes in the image. */
     public static final String IMAGE_REQUIREMENTS = "/opt/cd4ml/requirements.txt";
+    /** Where the constraints file goes in the image. */
+    public static final String IMAGE_CONSTRAINTS = "/opt/cd4ml/constraints.txt";
     /** Where the server package goes in the image. */
     public static final String IMAGE_APP = "/opt/cd4ml/app";
     /** Where the model goes in the image (the SageMaker model directory). */

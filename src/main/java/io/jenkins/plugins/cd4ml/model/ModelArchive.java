@@ -2,9 +2,9 @@ package io.jenkins.plugins.cd4ml.model;
 
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
+import io.jenkins.plugins.cd4ml.ReproducibleTar;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,8 +14,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * The {@code model.tar.gz} artifact: the model directory's files plus {@code model.json}, in the
@@ -32,16 +30,9 @@ public final class ModelArchive {
 
     /** Writes {@code modelDir}'s files and the manifest into {@code target}. */
     public static void write(Path modelDir, ModelManifest manifest, Path target) throws IOException {
-        GzipParameters gzip = new GzipParameters();
-        gzip.setModificationTime(0);
-        try (OutputStream file = Files.newOutputStream(target);
-                GzipCompressorOutputStream gz = new GzipCompressorOutputStream(file, gzip);
-                TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        try (TarArchiveOutputStream tar = ReproducibleTar.create(target)) {
             byte[] manifestBytes = Json.mapper().writeValueAsBytes(manifest);
-            TarArchiveEntry manifestEntry = entry(ModelManifest.FILE_NAME, manifestBytes.length, 0644);
-            tar.putArchiveEntry(manifestEntry);
+            tar.putArchiveEntry(ReproducibleTar.entry(ModelManifest.FILE_NAME, manifestBytes.length, false));
             tar.write(manifestBytes);
             tar.closeArchiveEntry();
             for (Path f : ContentDigest.regularFiles(modelDir)) {
@@ -49,24 +40,12 @@ public final class ModelArchive {
                 if (name.equals(ModelManifest.FILE_NAME)) {
                     continue; // the manifest written above is the authoritative one
                 }
-                tar.putArchiveEntry(entry(name, Files.size(f), Files.isExecutable(f) ? 0755 : 0644));
+                tar.putArchiveEntry(ReproducibleTar.entry(name, Files.size(f), Files.isExecutable(f)));
                 Files.copy(f, tar);
                 tar.closeArchiveEntry();
             }
             tar.finish();
         }
-    }
-
-    private static TarArchiveEntry entry(String name, long size, int mode) {
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setSize(size);
-        entry.setMode(mode);
-        entry.setModTime(0);
-        entry.setUserId(0);
-        entry.setGroupId(0);
-        entry.setUserName("");
-        entry.setGroupName("");
-        return entry;
     }
 
     /** Extracts an archive into {@code target}, refusing entries that would escape it. */

@@ -1,6 +1,5 @@
 package io.jenkins.plugins.cd4ml.run;
 
-import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import java.util.List;
@@ -11,21 +10,11 @@ import java.util.Optional;
  * {@code build-image} and {@code serve}) once every configured gating stage passed; otherwise the
  * model stays stored but not promoted.
  */
-final class PromoteStage implements Stage {
+final class PromoteStage implements EveryRunStage {
 
     @Override
     public String name() {
         return "promote";
-    }
-
-    @Override
-    public boolean configured(ProjectConfig config) {
-        return true;
-    }
-
-    @Override
-    public String whyNotConfigured(ProjectConfig config) {
-        return "";
     }
 
     @Override

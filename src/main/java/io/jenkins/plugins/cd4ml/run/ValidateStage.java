@@ -1,24 +1,13 @@
 package io.jenkins.plugins.cd4ml.run;
 
-import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 
 /** Reports that the configuration is valid: the front end loaded it with every check before the job started. */
-final class ValidateStage implements Stage {
+final class ValidateStage implements EveryRunStage {
 
     @Override
     public String name() {
         return "validate";
-    }
-
-    @Override
-    public boolean configured(ProjectConfig config) {
-        return true;
-    }
-
-    @Override
-    public String whyNotConfigured(ProjectConfig config) {
-        return "";
     }
 
     @Override

@@ -1,8 +1,9 @@
 package io.jenkins.plugins.cd4ml.train;
 
 import io.jenkins.plugins.cd4ml.Git;
+import io.jenkins.plugins.cd4ml.ReproducibleTar;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +12,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * The project's code as a {@code .tar.gz} that remote backends unpack into {@code /opt/ml/code}
@@ -51,31 +51,36 @@ public final class SourceArchive {
 
     /** Packs the project directory into {@code target}. */
     public static Packed write(Path projectDir, Path target) throws IOException {
+        return write(projectDir, target, Map.of());
+    }
+
+    /**
+     * Packs the project directory into {@code target}, plus {@code added} files (name at the
+     * archive's root to UTF-8 text) that cd4ml runs next to the code; an added file replaces a
+     * project file of the same name.
+     */
+    public static Packed write(Path projectDir, Path target, Map<String, String> added) throws IOException {
         Path root = projectDir.toAbsolutePath().normalize();
         List<Path> files = files(root);
         List<String> names = new ArrayList<>();
-        GzipParameters gzip = new GzipParameters();
-        gzip.setModificationTime(0);
         Files.createDirectories(target.getParent());
-        try (OutputStream file = Files.newOutputStream(target);
-                GzipCompressorOutputStream gz = new GzipCompressorOutputStream(file, gzip);
-                TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        try (TarArchiveOutputStream tar = ReproducibleTar.create(target)) {
             for (Path f : files) {
                 String name = root.relativize(f).toString().replace('\\', '/');
-                TarArchiveEntry entry = new TarArchiveEntry(name);
-                entry.setSize(Files.size(f));
-                entry.setMode(Files.isExecutable(f) ? 0755 : 0644);
-                entry.setModTime(0);
-                entry.setUserId(0);
-                entry.setGroupId(0);
-                entry.setUserName("");
-                entry.setGroupName("");
-                tar.putArchiveEntry(entry);
+                if (added.containsKey(name)) {
+                    continue;
+                }
+                tar.putArchiveEntry(ReproducibleTar.entry(name, Files.size(f), Files.isExecutable(f)));
                 Files.copy(f, tar);
                 tar.closeArchiveEntry();
                 names.add(name);
+            }
+            for (Map.Entry<String, String> extra : new TreeMap<>(added).entrySet()) {
+                byte[] content = extra.getValue().getBytes(StandardCharsets.UTF_8);
+                tar.putArchiveEntry(ReproducibleTar.entry(extra.getKey(), content.length, false));
+                tar.write(content);
+                tar.closeArchiveEntry();
+                names.add(extra.getKey());
             }
             tar.finish();
         }

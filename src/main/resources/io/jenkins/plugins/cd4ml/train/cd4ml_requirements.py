@@ -17,6 +17,10 @@ Uses, Python 3 standard library only:
   (run from the project directory): installs, records, then replaces itself with the command;
 - local backend: `python3 -c <this file> --record-only` before the command (cd4ml installs nothing
   into the user's interpreter);
+- sagemaker backend: the `sagemaker_program` the SageMaker training toolkit runs (packed with the
+  code), `python3 cd4ml_requirements.py --name value ...` with CD4ML_PROGRAM naming the user's
+  script: records, then replaces itself with `python3 SCRIPT --name value ...` (the toolkit has
+  installed requirements.txt already);
 - kubernetes backend: imported by bootstrap.py, which calls install() after staging the source,
   then runs `python3 cd4ml_requirements.py --record-only DIR` with the command's interpreter.
 """
@@ -147,10 +151,16 @@ def output_data_dir():
 
 
 def main(argv):
-    """The docker entry point: install, record, then exec the command (argv); or --record-only [DIR]."""
+    """The docker entry point: install, record, then exec the command (argv); or --record-only [DIR];
+    or, with CD4ML_PROGRAM set (SageMaker), record, then exec that script with argv."""
     if argv[:1] == ["--record-only"] and len(argv) <= 2:
         record(os.getcwd(), argv[1] if len(argv) == 2 else output_data_dir())
         return 0
+    program = os.environ.get("CD4ML_PROGRAM")
+    if program:
+        record(os.getcwd(), output_data_dir())
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, program] + argv)
     if not argv:
         sys.stderr.write("usage: python3 -c <cd4ml_requirements.py> COMMAND [ARG...] | --record-only [DIR]\n")
         return 2

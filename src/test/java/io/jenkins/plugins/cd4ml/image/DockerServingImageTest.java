@@ -11,8 +11,13 @@ import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.image.docker.DockerServingImageBuilder;
+import io.jenkins.plugins.cd4ml.model.ModelArchive;
+import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Serving images built by a real Docker engine from the local base image, run and pushed for real. */
 class DockerServingImageTest {
@@ -164,6 +170,46 @@ class DockerServingImageTest {
                 .withBaseImage("127.0.0.1:1/nowhere/python:0").build())
                 .isInstanceOfSatisfying(Cd4mlException.class, e -> assertThat(e.suggestion().orElseThrow())
                         .contains("base image 127.0.0.1:1/nowhere/python:0", "--base-image"));
+    }
+
+    @Test
+    void aBaseWithoutPipServesWithItsOwnVersionsAndTheServerSaysWhichDiffer(@TempDir Path tmp) throws Exception {
+        Path trained = Path.of(URI.create(models.first()));
+        ModelManifest manifest = ModelArchive.readManifest(trained);
+        String sklearn = manifest.environment().orElseThrow().packages().get("scikit-learn");
+        Path other = withEnvironment(trained, manifest.withEnvironment(new ModelManifest.TrainingEnvironment(
+                manifest.environment().orElseThrow().python(), Map.of("scikit-learn", "0.0.1"))), tmp);
+        List<Event> events = new CopyOnWriteArrayList<>();
+
+        ImageResult result = build(image(other.toString(), "docker-versions", TestContexts.context(events::add)));
+
+        assertThat(logLines(events)).anySatisfy(l -> assertThat(l).contains("cd4ml: no pip in the base image"));
+        assertThat(ImageContents.output("docker", "run", "--rm", "--network", "host", "--entrypoint", "cat",
+                result.reference(), ServingImageLayout.IMAGE_CONSTRAINTS)).contains("scikit-learn==0.0.1");
+        try (ServedContainer served = new ServedContainer(models.config(), docker, result.reference(),
+                TestEnvironment.freePort())) {
+            ServingClient client = new ServingClient(served.port);
+            client.awaitReady(served.thread());
+            String mismatch = "scikit-learn: trained with 0.0.1, serving with " + sklearn;
+            assertThat(Json.mapper().readTree(client.get("/v2/models/iris-classifier").body())
+                    .at("/parameters/version_mismatches").toString()).contains(mismatch);
+            assertThat(served.lines).anySatisfy(l -> assertThat(l).contains(mismatch));
+        }
+    }
+
+    /** A copy of the model archive whose model.json says {@code manifest}. */
+    private static Path withEnvironment(Path archive, ModelManifest manifest, Path tmp) throws Exception {
+        Path files = tmp.resolve("model");
+        ModelArchive.extract(archive, files);
+        Files.delete(files.resolve(ModelManifest.FILE_NAME));
+        Path copy = tmp.resolve("other/" + ModelArchive.FILE_NAME);
+        Files.createDirectories(copy.getParent());
+        ModelArchive.write(files, manifest, copy);
+        return copy;
+    }
+
+    private static List<String> logLines(List<Event> events) {
+        return events.stream().filter(Event.LogLine.class::isInstance).map(e -> ((Event.LogLine) e).line()).toList();
     }
 
     private static List<String> layers(String image) throws Exception {

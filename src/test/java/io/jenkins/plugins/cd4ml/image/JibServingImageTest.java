@@ -24,6 +24,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -106,10 +108,19 @@ class JibServingImageTest {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("AWS_SECRET_ACCESS_KEY", awsSecret);
         List<Event> events = new CopyOnWriteArrayList<>();
-        ImageResult result = image(models.first(), "jib-serve", TestContexts.context(env, events::add)).build();
+        Set<String> propertyWhilePushing = ConcurrentHashMap.newKeySet();
+        ImageResult result = image(models.first(), "jib-serve", TestContexts.context(env, event -> {
+            if (event instanceof Event.LogLine line && line.line().matches("\\d+%.*")) { // Jib's steps' progress
+                propertyWhilePushing.add(String.valueOf(System.getProperty("sendCredentialsOverHttp")));
+            }
+            events.add(event);
+        })).build();
 
         assertThat(result.builder()).isEqualTo("jib");
-        assertThat(result.pushed()).isTrue();
+        assertThat(result.pushed()).as("with credentials over plain HTTP, to the registry on this machine").isTrue();
+        assertThat(propertyWhilePushing).as("Jib's JVM-wide property, as anything else sees it while the build "
+                + "pulls and pushes").containsExactly("null");
+        assertThat(System.getProperty("sendCredentialsOverHttp")).isNull();
         assertThat(result.digest()).hasValueSatisfying(d -> assertThat(d).startsWith("sha256:"));
         assertThat(result.sizeBytes()).isGreaterThan(50_000_000L);
         assertThat(events).anySatisfy(e -> assertThat(e.toString()).contains("pushed"));

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -182,7 +183,8 @@ class ServingImagePartsTest {
             Path modelDir = Files.createDirectories(tmp.resolve("m"));
             Files.writeString(modelDir.resolve("model.joblib"), "not really a model");
             Path archive = tmp.resolve("model.tar.gz");
-            ModelArchive.write(modelDir, manifest(), archive);
+            ModelArchive.write(modelDir, manifest().withEnvironment(new ModelManifest.TrainingEnvironment("3.12.1",
+                    new LinkedHashMap<>(Map.of("scikit-learn", "1.4.2")))), archive);
             Path context = Files.createDirectories(tmp.resolve("context"));
             Files.setPosixFilePermissions(context, PosixFilePermissions.fromString("rwx------"));
 
@@ -196,6 +198,9 @@ class ServingImagePartsTest {
             assertThat(context.resolve("model/model.json")).content().contains("\"version\" : \"3f2a9c1b7d4e\"");
             assertThat(context.resolve("model/features.yaml")).hasSameTextualContentAs(project.resolve("features.yaml"));
             assertThat(context.resolve("model/predict.py")).hasSameTextualContentAs(project.resolve("predict.py"));
+            assertThat(Files.readAllLines(context.resolve("constraints.txt")))
+                    .as("the training versions, as pip constraints").contains("scikit-learn==1.4.2")
+                    .filteredOn(line -> !line.startsWith("#")).containsExactly("scikit-learn==1.4.2");
             assertThat(Files.readString(context.resolve("requirements.txt"))).contains("fastapi",
                     "# from iris-classifier's requirements.txt\nscikit-learn");
             try (Stream<Path> walk = Files.walk(context)) {
@@ -218,7 +223,9 @@ class ServingImagePartsTest {
                     "ENTRYPOINT [\"" + String.join("\", \"", ServingImageLayout.ENTRYPOINT) + "\"]",
                     "CMD [\"" + String.join("\", \"", ServingImageLayout.COMMAND) + "\"]",
                     "COPY app/ " + ServingImageLayout.IMAGE_APP + "/",
-                    "COPY requirements.txt " + ServingImageLayout.IMAGE_REQUIREMENTS);
+                    "COPY requirements.txt " + ServingImageLayout.IMAGE_REQUIREMENTS,
+                    "COPY constraints.txt " + ServingImageLayout.IMAGE_CONSTRAINTS,
+                    "-c " + ServingImageLayout.IMAGE_CONSTRAINTS);
             ServingImageLayout.environment().forEach((k, v) -> assertThat(text).containsPattern(k + "=" + v + "\\b"));
             List<String> copies = lines.stream().filter(l -> l.startsWith("COPY ")).toList();
             assertThat(copies.get(copies.size() - 1)).isEqualTo("COPY model/ " + ServingImageLayout.IMAGE_MODEL + "/");

@@ -49,6 +49,11 @@ class EngineOperationTest {
         TestProjects.requirePythonMl();
     }
 
+    /** The train operation in {@code project}, with this JVM's PATH (where the scripts find Python) as its environment. */
+    private static EngineOperation training(Path project) {
+        return EngineOperation.named("train").inProject(project).withEnvironment(Map.of("PATH", System.getenv("PATH")));
+    }
+
     static Map<String, Object> cliJson(String... args) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -136,9 +141,8 @@ class EngineOperationTest {
         void trainsWithOptionsStreamsEventsAndReturnsTheCliTrainDocument(@TempDir Path tmp) throws Exception {
             TestProjects.project(tmp, TRAIN_PY, "");
             List<String> lines = new CopyOnWriteArrayList<>();
-            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+            OperationOutcome outcome = training(tmp)
                     .withOptions(Map.of("backend", "local", "hyperparameters", Map.of("depth", 7)))
-                    .withEnvironment(Map.of("PATH", System.getenv("PATH")))
                     .withOutput(lines::add).call();
 
             assertThat(outcome.succeeded()).as(outcome.message()).isTrue();
@@ -160,8 +164,7 @@ class EngineOperationTest {
             TestProjects.project(tmp, TRAIN_PY, "");
             Files.writeString(tmp.resolve("config.yaml"), "quality_gate:\n  metrics:\n    accuracy: {min: 0.9}\n",
                     StandardOpenOption.APPEND);
-            OperationOutcome trained = EngineOperation.named("train").inProject(tmp)
-                    .withEnvironment(Map.of("PATH", System.getenv("PATH"))).call();
+            OperationOutcome trained = training(tmp).call();
             assertThat(trained.succeeded()).as(trained.message()).isTrue();
 
             List<String> lines = new CopyOnWriteArrayList<>();
@@ -179,8 +182,7 @@ class EngineOperationTest {
         @Test
         void aFailingScriptIsFailedWorkWithTheCliErrorDocument(@TempDir Path tmp) {
             TestProjects.project(tmp, "import sys\nprint('no model today')\nsys.exit(3)\n", "");
-            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
-                    .withEnvironment(Map.of("PATH", System.getenv("PATH"))).call();
+            OperationOutcome outcome = training(tmp).call();
             assertThat(outcome.status()).isEqualTo("failed");
             assertThat(outcome.exitCode()).isEqualTo(1);
             assertThat(outcome.document()).containsEntry("status", "error").containsEntry("exit_code", 1);
@@ -238,8 +240,7 @@ class EngineOperationTest {
                     time.sleep(600)
                     """.formatted(pidFile), "");
             CountDownLatch started = new CountDownLatch(1);
-            EngineOperation operation = EngineOperation.named("train").inProject(tmp)
-                    .withEnvironment(Map.of("PATH", System.getenv("PATH")))
+            EngineOperation operation = training(tmp)
                     .withOutput(line -> {
                         if (line.equals("  | training started")) {
                             started.countDown();
@@ -282,7 +283,7 @@ class EngineOperationTest {
 
         @Test
         void unknownOptionsAreNamedWithTheKnownOnesBeforeAnythingRuns(@TempDir Path tmp) {
-            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+            OperationOutcome outcome = training(tmp)
                     .withOptions(Map.of("backnd", "docker")).call();
             assertThat(outcome.exitCode()).isEqualTo(2);
             assertThat(outcome.message()).contains("unknown option 'backnd' for the train operation; its options are "
@@ -292,7 +293,7 @@ class EngineOperationTest {
         @Test
         void anOptionOfTheWrongTypeSaysWhatIsExpected(@TempDir Path tmp) {
             TestProjects.project(tmp, "print(1)\n", "");
-            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+            OperationOutcome outcome = training(tmp)
                     .withOptions(Map.of("hyperparameters", "depth=3")).call();
             assertThat(outcome.exitCode()).isEqualTo(2);
             assertThat(outcome.message()).contains("option 'hyperparameters' of the train operation is 'depth=3'; "
@@ -302,7 +303,7 @@ class EngineOperationTest {
         @Test
         void anUnknownBackendListsTheBackends(@TempDir Path tmp) {
             TestProjects.project(tmp, "print(1)\n", "");
-            OperationOutcome outcome = EngineOperation.named("train").inProject(tmp)
+            OperationOutcome outcome = training(tmp)
                     .withOptions(Map.of("backend", "azure")).call();
             assertThat(outcome.exitCode()).isEqualTo(2);
             assertThat(outcome.message()).contains("'azure' is not a backend; expected one of local, docker, "

@@ -44,7 +44,7 @@ class ReportRenderingTest {
     static void tuneAndServeTheReport() throws Exception {
         TestProjects.requirePythonMl();
         HeadlessChromium.require();
-        ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "steps: 3", """
+        ProjectConfig config = ObjectiveProjects.loaded(tmp, "steps: 3", """
                 objective: {metric: score, goal: maximize}
                 strategy: random
                 max_trials: 7
@@ -54,7 +54,7 @@ class ReportRenderingTest {
                   x: {type: float, min: 0.01, max: 1, scale: log}
                   n: {type: int, min: 1, max: 12}
                   kind: {type: categorical, values: [a, b, bad]}
-                """));
+                """);
         TestProjects.write(config.directory().resolve("config.yaml"), Files.readString(config.directory()
                 .resolve("config.yaml")) + "quality_gate:\n  metrics: {score: {min: 0.5}}\n");
         config = ObjectiveProjects.load(config.directory());

@@ -69,6 +69,37 @@ class TrainingRequirementsTest {
     }
 
     @Test
+    void asTheSageMakerProgramItRecordsThenRunsTheUsersScriptWithTheToolkitsArguments(@TempDir Path tmp)
+            throws Exception {
+        Path code = tmp.resolve("code");
+        TestProjects.write(code.resolve(TrainingRequirements.SCRIPT), TrainingRequirements.script());
+        TestProjects.write(code.resolve("requirements.txt"), "joblib\n");
+        TestProjects.write(code.resolve("train.py"), """
+                import argparse, os, sys
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--max_leaf_nodes", type=int)
+                args = parser.parse_args()
+                print("max_leaf_nodes=%d script=%s" % (args.max_leaf_nodes, os.path.basename(sys.argv[0])))
+                """);
+        Path output = tmp.resolve("output/data");
+        // as the SageMaker training toolkit runs sagemaker_program in /opt/ml/code
+        ProcessBuilder toolkit = new ProcessBuilder(TestProjects.PYTHON, TrainingRequirements.SCRIPT,
+                "--max_leaf_nodes", "4").directory(code.toFile()).redirectErrorStream(true);
+        toolkit.environment().put("CD4ML_PROGRAM", "train.py");
+        toolkit.environment().put("SM_OUTPUT_DATA_DIR", output.toString());
+        Process process = toolkit.start();
+        String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(process.waitFor()).as(log).isZero();
+        assertThat(log).contains("max_leaf_nodes=4 script=train.py");
+        String[] expected = TrainingVersions.ask(TestProjects.PYTHON,
+                "import platform, sklearn, joblib; print(platform.python_version(), sklearn.__version__, "
+                        + "joblib.__version__)");
+        assertThat(TrainingRequirements.recordedEnvironment(output)).contains(new ModelManifest.TrainingEnvironment(
+                expected[0], Map.of("scikit-learn", expected[1], "joblib", expected[2])));
+    }
+
+    @Test
     void anUnreadableVersionsFileIsNoVersions(@TempDir Path tmp) {
         assertThat(TrainingRequirements.recordedEnvironment(tmp)).isEmpty();
         TestProjects.write(tmp.resolve(TrainingRequirements.VERSIONS_FILE), "{not json");

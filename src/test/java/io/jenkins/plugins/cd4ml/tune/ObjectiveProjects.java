@@ -83,6 +83,11 @@ public final class ObjectiveProjects {
         return dir;
     }
 
+    /** The project {@link #project} writes in {@code tmp/p}, loaded: the usual start of a tune test. */
+    public static ProjectConfig loaded(Path tmp, String hyperparameters, String tune) {
+        return load(project(tmp.resolve("p"), hyperparameters, tune));
+    }
+
     public static ProjectConfig load(Path dir) {
         return ConfigLoader.forProject(dir).withEnvironment(Map.of()).load();
     }

@@ -46,6 +46,11 @@ class TunerTest {
         return Tuner.forProject(config, TestContexts.context(environment, events::add));
     }
 
+    /** Tunes {@code config} with the trials' markers in {@code tmp/m}, keeping no events. */
+    private static TuneResult tune(ProjectConfig config, Path tmp) {
+        return tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+    }
+
     private static long pidOf(Path markers, String runId) throws Exception {
         return Long.parseLong(Files.readString(markers.resolve("pids").resolve(runId)).strip());
     }
@@ -55,7 +60,7 @@ class TunerTest {
 
         @Test
         void randomSearchRunsEveryTrialAsATrainingRunAndPicksTheBest(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "kind: a", """
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "kind: a", """
                     objective: {metric: score, goal: maximize}
                     strategy: random
                     max_trials: 6
@@ -63,7 +68,7 @@ class TunerTest {
                     parameters:
                       x: {type: float, min: 0.01, max: 1, scale: log}
                       n: {type: int, min: 1, max: 20}
-                    """));
+                    """);
             List<Event> events = new CopyOnWriteArrayList<>();
 
             TuneResult result = tuner(config, tmp.resolve("m"), events).call();
@@ -100,9 +105,9 @@ class TunerTest {
                       x: {type: float, min: 0, max: 1}
                       kind: {type: categorical, values: [a, b]}
                     """;
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "n: 7", tune));
-            TuneResult first = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
-            TuneResult second = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "n: 7", tune);
+            TuneResult first = tune(config, tmp);
+            TuneResult second = tune(config, tmp);
             assertThat(second.trials().stream().map(Trial::parameters).toList())
                     .isEqualTo(first.trials().stream().map(Trial::parameters).toList());
             assertThat(second.tuneId()).isNotEqualTo(first.tuneId());
@@ -110,7 +115,7 @@ class TunerTest {
 
         @Test
         void gridSearchRunsEachPointOnceAndStopsWhenTheGridIsDone(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "x: 0.3", """
                     objective: {metric: score, goal: maximize}
                     strategy: grid
                     max_trials: 20
@@ -118,9 +123,9 @@ class TunerTest {
                     parameters:
                       n: {type: int, min: 6, max: 8}
                       kind: {type: categorical, values: [a, b]}
-                    """));
+                    """);
 
-            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tune(config, tmp);
 
             assertThat(result.trials()).hasSize(6);
             Set<Map<String, String>> points = new HashSet<>();
@@ -132,7 +137,7 @@ class TunerTest {
 
         @Test
         void bayesianSearchRunsOptunaTpeAndKeepsEveryTrialInRange(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
                     "kind: a, x: 0.5, n: 3", """
                     objective: {metric: score, goal: maximize}
                     strategy: bayesian
@@ -141,9 +146,9 @@ class TunerTest {
                     parameters:
                       x: {type: float, min: 0, max: 1}
                       n: {type: int, min: 1, max: 20, scale: log}
-                    """));
+                    """);
 
-            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tune(config, tmp);
 
             assertThat(result.search()).startsWith("TPE (Optuna 3.");
             assertThat(result.trials().get(0).parameters()).as("the configured hyperparameters come first")
@@ -159,28 +164,28 @@ class TunerTest {
 
         @Test
         void minimizingPicksTheLowestValue(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "x: 0.3", """
                     objective: {metric: score, goal: minimize}
                     strategy: grid
                     max_trials: 3
                     parameters:
                       n: {type: int, min: 6, max: 8}
-                    """));
-            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+                    """);
+            TuneResult result = tune(config, tmp);
             assertThat(result.best().value()).isEqualTo(0.99);
             assertThat(result.goal()).isEqualTo("minimize");
         }
 
         @Test
         void hyperbandPrunesTrialsThatFallBehindAndStopsTheirProcesses(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
                     "steps: 6, pause: 0.3, n: 7, kind: a", """
                     objective: {metric: score, goal: maximize}
                     strategy: hyperband
                     max_trials: 10
                     parameters:
                       x: {type: float, min: -3, max: 3}
-                    """));
+                    """);
             Path markers = tmp.resolve("m");
 
             TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
@@ -248,14 +253,14 @@ class TunerTest {
 
         @Test
         void runsAtMostParallelTrialsAtOnceAndReallyInParallel(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "barrier: 2", """
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "barrier: 2", """
                     objective: {metric: score, goal: maximize}
                     strategy: random
                     max_trials: 4
                     parallel_trials: 2
                     parameters:
                       x: {type: float, min: 0, max: 1}
-                    """));
+                    """);
             Path markers = tmp.resolve("m");
 
             TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
@@ -337,14 +342,14 @@ class TunerTest {
 
         @Test
         void aPrunedTrialIsStoppedOnItsBackend(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
                     "steps: 200, pause: 0.2", """
                     objective: {metric: score, goal: maximize}
                     strategy: random
                     max_trials: 1
                     parameters:
                       x: {type: float, min: 0, max: 1}
-                    """));
+                    """);
             Path markers = tmp.resolve("m");
             Search pruneAtStepTwo = new PruningAt(2, new RandomSearch(config.tune().orElseThrow()));
 
@@ -362,7 +367,7 @@ class TunerTest {
 
         @Test
         void interruptingTheTuneStopsEveryRunningTrial(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
                     "steps: 600, pause: 0.1", """
                     objective: {metric: score, goal: maximize}
                     strategy: random
@@ -370,7 +375,7 @@ class TunerTest {
                     parallel_trials: 2
                     parameters:
                       x: {type: float, min: 0, max: 1}
-                    """));
+                    """);
             Path markers = tmp.resolve("m");
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             List<Event> events = new CopyOnWriteArrayList<>();
@@ -428,10 +433,10 @@ class TunerTest {
 
         @Test
         void failedTrialsWithinTheBudgetAreRecordedAndTheTuneGoesOn(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3",
-                    GRID.formatted(3)));
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "x: 0.3",
+                    GRID.formatted(3));
 
-            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tune(config, tmp);
 
             assertThat(result.succeeded()).isTrue();
             assertThat(result.count(TrialStatus.FAILED)).isEqualTo(3);
@@ -442,10 +447,10 @@ class TunerTest {
 
         @Test
         void moreFailuresThanTheBudgetFailTheTune(@TempDir Path tmp) {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3",
-                    GRID.formatted(1)));
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "x: 0.3",
+                    GRID.formatted(1));
 
-            TuneResult result = tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tune(config, tmp);
 
             assertThat(result.succeeded()).isFalse();
             assertThat(result.count(TrialStatus.FAILED)).isEqualTo(2);
@@ -456,13 +461,13 @@ class TunerTest {
 
         @Test
         void aMissingOptunaIsAUserErrorBeforeAnyTrialStarts(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"), "x: 0.3", """
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "x: 0.3", """
                     objective: {metric: score, goal: maximize}
                     strategy: bayesian
                     max_trials: 2
                     parameters:
                       n: {type: int, min: 6, max: 8}
-                    """));
+                    """);
             // a real Python without site packages: the situation of a machine without python3-optuna
             Path bare = tmp.resolve("python-without-packages");
             TestProjects.write(bare, "#!/bin/sh\nexec " + TestProjects.PYTHON + " -I -S \"$@\"\n");

@@ -19,6 +19,7 @@ import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
+import com.google.cloud.tools.jib.event.events.TimerEvent;
 import com.google.cloud.tools.jib.event.progress.ProgressEventHandler;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
@@ -106,6 +107,9 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
                             .addEntry(context.resolve(ServingImageLayout.CONTEXT_REQUIREMENTS),
                                     AbsoluteUnixPath.get(ServingImageLayout.IMAGE_REQUIREMENTS),
                                     FilePermissions.DEFAULT_FILE_PERMISSIONS, fixed)
+                            .addEntry(context.resolve(ServingImageLayout.CONTEXT_CONSTRAINTS),
+                                    AbsoluteUnixPath.get(ServingImageLayout.IMAGE_CONSTRAINTS),
+                                    FilePermissions.DEFAULT_FILE_PERMISSIONS, fixed)
                             .build(),
                     directoryLayer("app", context.resolve(ServingImageLayout.CONTEXT_APP), ServingImageLayout.IMAGE_APP),
                     directoryLayer("model", context.resolve(ServingImageLayout.CONTEXT_MODEL),
@@ -158,6 +162,16 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
     /**
      * Jib sends credentials over plain HTTP only when the {@value #SEND_CREDENTIALS_OVER_HTTP} system
      * property says so; cd4ml allows that for registries on this machine alone, for this build only.
+     *
+     * <p>jib-core 0.27 reads the property exactly once per build, when {@code containerize} turns
+     * the containerizer into its build context (into the {@code FailoverHttpClient} of that build);
+     * nothing reads it later. Right after that, on the calling thread, {@code containerize} starts
+     * its timer, whose first {@link TimerEvent} is this build's first timer event. So the property
+     * is set, under one lock for the JVM, only from the start of {@code containerize} until that
+     * event, then restored: cd4ml builds that start meanwhile wait, so none inherits another's
+     * setting, and the steps that talk to registries run with the property as it was. A build
+     * that reads no local registry never sets it (without {@code setAllowInsecureRegistries} Jib
+     * uses no plain HTTP, so the property cannot matter).
      */
     private static JibContainer containerize(JibContainerBuilder jib, Containerizer containerizer, boolean local)
             throws InterruptedException, RegistryException, IOException, CacheDirectoryCreationException,
@@ -165,18 +179,9 @@ public final class JibServingImageBuilder implements ServingImageBuilder {
         if (!local) {
             return jib.containerize(containerizer);
         }
-        synchronized (JibServingImageBuilder.class) {
-            String previous = System.getProperty(SEND_CREDENTIALS_OVER_HTTP);
-            System.setProperty(SEND_CREDENTIALS_OVER_HTTP, "true");
-            try {
-                return jib.containerize(containerizer);
-            } finally {
-                if (previous == null) {
-                    System.clearProperty(SEND_CREDENTIALS_OVER_HTTP);
-                } else {
-                    System.setProperty(SEND_CREDENTIALS_OVER_HTTP, previous);
-                }
-            }
+        try (HttpCredentialsWindow window = HttpCredentialsWindow.open()) {
+            containerizer.addEventHandler(TimerEvent.class, event -> window.close());
+            return jib.containerize(containerizer);
         }
     }
 

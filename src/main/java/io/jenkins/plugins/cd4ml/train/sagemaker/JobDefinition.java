@@ -8,6 +8,7 @@ import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.storage.S3Location;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +42,9 @@ import software.amazon.awssdk.services.sagemaker.model.TrainingInputMode;
  * </pre>
  *
  * <p>The code reaches the container the way the SageMaker Python SDK's framework estimators send
- * it: the hyperparameters {@code sagemaker_program} (the script) and
+ * it: the hyperparameters {@code sagemaker_program} (cd4ml's {@code cd4ml_requirements.py}, packed
+ * with the code, which records the library versions for {@code model.json} and then runs the
+ * script that {@code CD4ML_PROGRAM} names, with the same arguments) and
  * {@code sagemaker_submit_directory} (the archive's S3 URI), JSON-encoded, which the SageMaker
  * training toolkit in AWS's framework images decodes, downloads and runs. The script's own
  * hyperparameters are passed as the plain strings every other backend writes, so
@@ -50,6 +53,8 @@ import software.amazon.awssdk.services.sagemaker.model.TrainingInputMode;
 final class JobDefinition {
 
     static final String PROGRAM = "sagemaker_program";
+    /** The user's script, which {@value #PROGRAM} runs once it has recorded the library versions. */
+    static final String USER_PROGRAM = "CD4ML_PROGRAM";
     static final String SUBMIT_DIRECTORY = "sagemaker_submit_directory";
     static final String REGION = "sagemaker_region";
     static final String JOB_NAME = "sagemaker_job_name";
@@ -135,7 +140,7 @@ final class JobDefinition {
                         .volumeSizeInGB(sagemaker.volumeGb())
                         .build())
                 .enableManagedSpotTraining(sagemaker.spot())
-                .environment(Map.of("CD4ML_RUN_ID", name))
+                .environment(environment(job))
                 .tags(tags(job, git));
         if (sagemaker.spot()) {
             Duration maxWait = sagemaker.maxWait().orElse(train.timeout());
@@ -147,11 +152,21 @@ final class JobDefinition {
         return request.stoppingCondition(stopping.build()).build();
     }
 
+    /**
+     * The training container's environment: the run id, and the script for {@value #PROGRAM}
+     * ({@link TrainingRequirements#SCRIPT}, packed with the code) to record the library versions
+     * for and then run ({@value #USER_PROGRAM}).
+     */
+    static Map<String, String> environment(TrainingJob job) {
+        return Map.of("CD4ML_RUN_ID", job.runId(), USER_PROGRAM, program(job.project().train()));
+    }
+
     /** The script's hyperparameters as plain strings, then the toolkit's, JSON-encoded as it expects. */
     static Map<String, String> hyperparameters(TrainingJob job, String region) {
         S3Location code = sourceArchive(job);
         Map<String, String> hps = new LinkedHashMap<>(job.hyperparameters());
-        hps.put(PROGRAM, jsonString(program(job.project().train())));
+        program(job.project().train()); // a command SageMaker cannot run fails here, before anything is uploaded
+        hps.put(PROGRAM, jsonString(TrainingRequirements.SCRIPT));
         hps.put(SUBMIT_DIRECTORY, jsonString(code.toString()));
         hps.put(REGION, jsonString(region));
         hps.put(JOB_NAME, jsonString(job.runId()));

@@ -15,6 +15,7 @@ import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.BackendRun;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.SourceArchive;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
@@ -256,7 +257,8 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
         S3Location target = JobDefinition.sourceArchive(job);
         try {
             SourceArchive.Packed packed = SourceArchive.write(job.project().directory(),
-                    job.directory().root().resolve("sourcedir.tar.gz"));
+                    job.directory().root().resolve("sourcedir.tar.gz"),
+                    Map.of(TrainingRequirements.SCRIPT, TrainingRequirements.script()));
             if (packed.bytes() > LARGE_CODE_BYTES) {
                 events.warn("the code archive is " + packed.bytes() / (1024 * 1024) + " MB; data belongs in an "
                         + "s3:// channel, not in the project directory");

@@ -6,12 +6,15 @@
  * <p>The project directory (without {@code .cd4ml/}, {@code .git/} and Python byte code) is packed
  * as {@code sourcedir.tar.gz} and uploaded to
  * {@code <train.output>/<project>/code/<run id>/sourcedir.tar.gz}. The training job gets the
- * hyperparameters {@code sagemaker_program} (the entrypoint, e.g. {@code "train.py"}) and
- * {@code sagemaker_submit_directory} (the archive's S3 URI), JSON-encoded as the SageMaker Python
- * SDK sends them. The SageMaker training toolkit ({@code sagemaker-training}), which AWS's
- * framework images (scikit-learn, PyTorch, TensorFlow, XGBoost, Hugging Face) start as their
- * {@code train} program, downloads the archive into {@code /opt/ml/code} and runs the script
- * there, so {@code train.py} runs unchanged.
+ * hyperparameters {@code sagemaker_program} and {@code sagemaker_submit_directory} (the archive's
+ * S3 URI), JSON-encoded as the SageMaker Python SDK sends them. The SageMaker training toolkit
+ * ({@code sagemaker-training}), which AWS's framework images (scikit-learn, PyTorch, TensorFlow,
+ * XGBoost, Hugging Face) start as their {@code train} program, downloads the archive into
+ * {@code /opt/ml/code} and runs the program there. The program is cd4ml's
+ * {@code cd4ml_requirements.py}, packed with the code: it records the library versions of the
+ * container's Python (for {@code model.json}) in {@code /opt/ml/output/data}, then replaces itself
+ * with the entrypoint that the environment variable {@code CD4ML_PROGRAM} names (e.g.
+ * {@code train.py}) and the same arguments, so {@code train.py} runs unchanged.
  *
  * <p>A custom {@code train.image} must therefore either contain the toolkit
  * ({@code pip install sagemaker-training}, with {@code ENV SAGEMAKER_TRAINING_MODULE} unset and

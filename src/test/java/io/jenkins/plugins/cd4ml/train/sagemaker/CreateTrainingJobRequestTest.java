@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.train.sagemaker;
 
 import io.jenkins.plugins.cd4ml.train.SourceArchive;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import static io.jenkins.plugins.cd4ml.train.sagemaker.SimulatedSageMaker.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,7 +88,7 @@ class CreateTrainingJobRequestTest {
                       "TrainingJobName": "%1$s",
                       "HyperParameters": {
                         "n_estimators": "100", "max_depth": "4", "flag": "true",
-                        "sagemaker_program": "\\"train.py\\"",
+                        "sagemaker_program": "\\"cd4ml_requirements.py\\"",
                         "sagemaker_submit_directory": "\\"%2$s\\"",
                         "sagemaker_region": "\\"eu-west-1\\"",
                         "sagemaker_job_name": "\\"%1$s\\"",
@@ -116,7 +117,7 @@ class CreateTrainingJobRequestTest {
                         {"Key": "cd4ml:git-commit", "Value": "%5$s"}
                       ],
                       "EnableManagedSpotTraining": true,
-                      "Environment": {"CD4ML_RUN_ID": "%1$s"},
+                      "Environment": {"CD4ML_RUN_ID": "%1$s", "CD4ML_PROGRAM": "train.py"},
                       "CheckpointConfig": {"S3Uri": "s3://models/cd4ml/demo/checkpoints/%1$s/"}
                     }
                     """.formatted(run, code, SageMakerTestbed.IMAGE, SageMakerTestbed.ROLE, commit));
@@ -184,7 +185,9 @@ class CreateTrainingJobRequestTest {
             assertThat(submit).startsWith("s3://models/");
             Path archive = S3Proxies.download(bed.s3, "models", submit.substring("s3://models/".length()),
                     tmp.resolve("got/sourcedir.tar.gz"));
-            assertThat(entries(archive)).containsExactly("config.yaml", "features.yaml", "src/helpers.py", "train.py");
+            assertThat(entries(archive)).as("the project, and the program that records the versions and runs train.py")
+                    .containsExactly("config.yaml", "features.yaml", "src/helpers.py", "train.py",
+                            TrainingRequirements.SCRIPT);
         }
 
         @Test
@@ -217,7 +220,10 @@ class CreateTrainingJobRequestTest {
 
             JsonNode request = create(withCommand);
 
-            assertThat(request.get("HyperParameters").get("sagemaker_program").asText()).isEqualTo("\"src/helpers.py\"");
+            assertThat(request.get("HyperParameters").get("sagemaker_program").asText())
+                    .as("cd4ml's script, which records the versions and runs the command's script")
+                    .isEqualTo("\"cd4ml_requirements.py\"");
+            assertThat(request.get("Environment").get("CD4ML_PROGRAM").asText()).isEqualTo("src/helpers.py");
         }
     }
 

@@ -19,6 +19,7 @@ import io.jenkins.plugins.cd4ml.model.ModelArchive;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.testing.S3Proxies;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import io.jenkins.plugins.cd4ml.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,9 @@ class SageMakerTrainingTest {
             String name = bed.sim.createdJobName();
             if (name != null) {
                 bed.putJobResults(name, Map.of("model.joblib", "weights", "sub/vocab.txt", "a b c"),
-                        Map.of("metrics.json", "{\"f1_macro\": 0.94}", "report.txt", "ok"));
+                        Map.of("metrics.json", "{\"f1_macro\": 0.94}", "report.txt", "ok",
+                                TrainingRequirements.VERSIONS_FILE, "{\"python\": \"3.9.18\", \"packages\": "
+                                        + "{\"scikit-learn\": \"1.2.2\"}}"));
             }
         };
     }
@@ -130,6 +133,8 @@ class SageMakerTrainingTest {
                     + "/model.tar.gz", tmp.resolve("stored/model.tar.gz"));
             ModelManifest manifest = ModelArchive.readManifest(stored);
             assertThat(manifest.backend()).isEqualTo(new ModelManifest.BackendInfo("sagemaker", job));
+            assertThat(manifest.environment()).as("the versions the container recorded in output.tar.gz")
+                    .contains(new ModelManifest.TrainingEnvironment("3.9.18", Map.of("scikit-learn", "1.2.2")));
             assertThat(manifest.hyperparameters()).containsExactlyInAnyOrderEntriesOf(Map.of("n_estimators", "100",
                     "max_depth", "4", "flag", "true"));
             assertThat(manifest.data()).singleElement().satisfies(d -> {
