@@ -51,7 +51,7 @@ def main(argv) -> int:
 
     import uvicorn
 
-    from .runtime import DrainingServer, event_loop_and_protocol, run_workers
+    from .runtime import DrainingServer, event_loop_and_protocol, exit_now, run_workers
 
     loop, http = event_loop_and_protocol()
     config = uvicorn.Config(
@@ -68,7 +68,7 @@ def main(argv) -> int:
         if settings.workers > 1:
             return run_workers(config, server, settings.workers)
         server.run()
-        return 0 if server.started else 3  # 3: startup failed, as uvicorn.run exits
+        exit_now(0 if server.started else 3)  # 3: startup failed, as uvicorn.run exits
     finally:
         if metrics_dir:  # ours, so ours to remove; a user-provided directory is left alone
             shutil.rmtree(metrics_dir, ignore_errors=True)

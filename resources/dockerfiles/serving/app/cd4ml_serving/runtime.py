@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from typing import List, Optional
 
@@ -142,6 +143,24 @@ class DrainingServer(uvicorn.Server):
             await loop.connect_accepted_socket(create_protocol, connection)
 
 
+def exit_now(code: int) -> None:
+    """Ends a process whose server is done. Idle non-daemon threads (anyio's worker threads stay
+    up to 10 s after their last call) would otherwise hold the exit past the graceful timeout."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def serve_worker(server: DrainingServer, sockets=None) -> None:
+    """A worker process: serves until stopped, then exits at once."""
+    server.run(sockets=sockets)
+    exit_now(0 if server.started else 3)
+
+
 def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) -> int:
     """Starts `workers` processes on one listening socket. A stop signal goes to all of them at
     once (each drains on its own); a worker that dies unexpectedly stops the others and the
@@ -152,7 +171,7 @@ def run_workers(config: uvicorn.Config, server: DrainingServer, workers: int) ->
         signal.signal(sig, lambda sig, frame: received.append(sig))
     processes: List[multiprocessing.process.BaseProcess] = []
     for _ in range(workers):
-        process = get_subprocess(config=config, target=server.run, sockets=[listener])
+        process = get_subprocess(config=config, target=functools.partial(serve_worker, server), sockets=[listener])
         process.start()
         processes.append(process)
     # The workers hold the listener now; a copy kept here would queue connections nobody accepts.
