@@ -2,12 +2,16 @@ package io.jenkins.plugins.cd4ml.deploy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
+import io.jenkins.plugins.cd4ml.image.ImageNames;
+import io.jenkins.plugins.cd4ml.image.RegistryCredentials;
+import io.jenkins.plugins.cd4ml.image.jib.RegistryImageLabels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,6 +49,9 @@ import java.util.function.Supplier;
  */
 public final class Deployer {
 
+    /** The image label holding the model's metrics (JSON), as cd4ml build-image writes it. */
+    public static final String METRICS_LABEL = "io.cd4ml.model.metrics";
+
     /** The weight a new canary starts at when none is given. */
     public static final int DEFAULT_CANARY_WEIGHT = 10;
 
@@ -63,6 +70,14 @@ public final class Deployer {
     private Optional<KubeAccess> cluster = Optional.empty();
     private Function<KubeAccess, KubernetesClient> kubernetes = KubeAccess::client;
     private Duration watchPeriod = Duration.ofSeconds(3);
+    private ImageLabelReader imageLabels = this::registryLabels;
+
+    /** Reads the labels of a deployed image ({@code repository}, {@code sha256:…} or tag). */
+    @FunctionalInterface
+    public interface ImageLabelReader {
+        /** The image's labels; throws when the image cannot be read. */
+        Map<String, String> labels(String repository, String tagOrDigest) throws IOException;
+    }
 
     private Deployer(ProjectConfig config, EngineContext context) {
         this.config = config;
@@ -160,6 +175,12 @@ public final class Deployer {
     /** How the rollout watcher gets its fabric8 client (tests hand in the mock server's). */
     public Deployer withKubernetesClients(Function<KubeAccess, KubernetesClient> factory) {
         this.kubernetes = factory;
+        return this;
+    }
+
+    /** Where {@link #history} reads the images' labels; the images' registries by default. */
+    public Deployer withImageLabels(ImageLabelReader reader) {
+        this.imageLabels = reader;
         return this;
     }
 
@@ -325,6 +346,7 @@ public final class Deployer {
             throw helmFailure("read the history of " + target.describe(), access, e);
         }
         List<HistoryEntry> entries = new java.util.ArrayList<>();
+        Map<String, Map<String, String>> labelCache = new java.util.HashMap<>();
         for (ReleaseClient.RevisionInfo r : revisions) {
             Map<String, Object> values;
             try {
@@ -339,11 +361,55 @@ public final class Deployer {
             String canaryText = Boolean.TRUE.equals(canary.get("enabled")) ? imageAt(mapAt(canary, "image")).pinned()
                     + " (model " + mapAt(canary, "model").getOrDefault("version", "") + ") at " + canary.get("weight")
                     + "%" : "";
+            Map<String, Double> fromImage = image.isEmpty() ? Map.of() : labelledMetrics(imageAt(image), version,
+                    labelCache);
             entries.add(new HistoryEntry(r.revision(), r.updated(), r.status(), String.valueOf(r.description()),
                     image.isEmpty() ? "" : imageAt(image).pinned(), version, canaryText,
-                    version.isEmpty() ? Map.of() : metrics.apply(version)));
+                    !fromImage.isEmpty() || version.isEmpty() ? fromImage : metrics.apply(version)));
         }
         return DeployHistory.result(target, entries, at);
+    }
+
+    /**
+     * The metrics in the {@code io.cd4ml.model.metrics} label of the image a revision ran, when its
+     * model version label matches the revision's; empty when the image cannot be read (reported once).
+     */
+    private Map<String, Double> labelledMetrics(ImageReference image, String version,
+            Map<String, Map<String, String>> cache) {
+        String at = image.digest().isEmpty() ? image.tag() : image.digest();
+        if (at.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> labels = cache.computeIfAbsent(image.pinned(), k -> {
+            try {
+                return imageLabels.labels(image.repository(), at);
+            } catch (IOException | RuntimeException e) {
+                events.warn("cannot read the labels of " + image.pinned() + " from its registry (" + e.getMessage()
+                        + "); its metrics come from the model store");
+                return Map.of();
+            }
+        });
+        String labelled = labels.getOrDefault(ImageLookup.MODEL_VERSION_LABEL, "");
+        String json = labels.get(METRICS_LABEL);
+        if (json == null || (!version.isEmpty() && !labelled.equals(version))) {
+            return Map.of();
+        }
+        try {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            Json.mapper().readTree(json).fields().forEachRemaining(f -> {
+                if (f.getValue().isNumber()) {
+                    metrics.put(f.getKey(), f.getValue().asDouble());
+                }
+            });
+            return metrics;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    private Map<String, String> registryLabels(String repository, String tagOrDigest) throws IOException {
+        return RegistryImageLabels.read(repository, tagOrDigest, RegistryCredentials.defaults(
+                ImageNames.registry(repository), processEnvironment));
     }
 
     private DeployTarget helmTarget(String operation) {
