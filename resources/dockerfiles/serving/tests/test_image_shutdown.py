@@ -44,6 +44,8 @@ def image(tmp_path_factory, model_dir):
     context = tmp_path_factory.mktemp("context")
     for name in ("Dockerfile", "requirements.txt", ".dockerignore"):
         shutil.copy(os.path.join(SERVING_DIR, name), context / name)
+    # The image builder writes the training versions here (from model.json); this model records none.
+    (context / "constraints.txt").write_text("# no training environment recorded\n")
     shutil.copytree(os.path.join(SERVING_DIR, "app"), context / "app",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(model_dir, context / "model")
