@@ -58,7 +58,9 @@ def call(Map args = [:]) {
                 }
             } else {
                 stage('Train') {
-                    results.train = trainModel(common + cd4ml.pick(args, ['awsCredentialsId', 'kubeconfigCredentialsId']))
+                    // with a gate, the model becomes LATEST only once it passed (DESIGN.md §4)
+                    results.train = trainModel(common + cd4ml.pick(args, ['awsCredentialsId', 'kubeconfigCredentialsId'])
+                            + (config.quality_gate ? [promote: false] : [:]))
                 }
             }
             String model = modelVersionOf(results)
@@ -66,7 +68,8 @@ def call(Map args = [:]) {
                 results.gate = results.tune.gate // a tune gates its best model itself
             } else if (config.quality_gate) {
                 stage('Quality gate') {
-                    results.gate = qualityGate(common + [model: model] + cd4ml.pick(args, ['kubeconfigCredentialsId']))
+                    results.gate = qualityGate(common + [model: model, promote: true]
+                            + cd4ml.pick(args, ['kubeconfigCredentialsId']))
                 }
             }
             stage('Image') {

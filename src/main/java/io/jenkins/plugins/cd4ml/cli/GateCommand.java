@@ -1,6 +1,8 @@
 package io.jenkins.plugins.cd4ml.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.deploy.DeployedModel;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
@@ -8,6 +10,8 @@ import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.model.ModelLocator;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,6 +35,12 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
             description = "The model version to check (12 hex digits). Default: the current model (LATEST).")
     String model;
 
+    @Option(names = "--promote",
+            description = "When the model passes, make it the current model (LATEST), as cd4ml run does after its "
+                    + "gate: train with --no-promote, then gate with --promote, so a model that fails never becomes "
+                    + "what build-image and serve pick by default.")
+    boolean promote;
+
     @Override
     public CommonOptions common() {
         return common;
@@ -41,6 +51,7 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
         ProjectConfig config = common.loader().load();
         Console console = common.console();
         GateResult result;
+        String promoted = null;
         try (ModelLocator models = ModelLocator.forProject(config, common.context())) {
             StoredModels stored = StoredModels.of(config, models::transfers).withDeployed(env -> DeployedModel
                     .version(config, env, common.context().environment()), Optional.empty());
@@ -52,8 +63,16 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
                     + "model " + version + " of " + config.name() + " in " + config.train().output(),
                     "give a version cd4ml train or cd4ml tune printed"));
             result = gate.withChampions(stored).check(candidate);
+            if (promote && result.passed()) {
+                models.promote(version);
+                promoted = version;
+            }
         }
-        console.result(result, GateTable.of(result));
+        Map<String, Object> document = new LinkedHashMap<>(Json.mapper().convertValue(result,
+                new TypeReference<Map<String, Object>>() { }));
+        document.put("promoted", promoted);
+        console.result(document, GateTable.of(result) + (promoted == null ? "" : String.format(
+                "  promoted       %s is now the current model (LATEST)%n", promoted)));
         if (!result.passed()) {
             console.error("error: " + result.summary());
         }

@@ -38,8 +38,8 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
 
         assertThat(cliCommands()).containsExactly(
                 "'./bin/cd4ml' validate --json 'examples/iris' > ${result('validate')}".toString(),
-                "'./bin/cd4ml' train --json 'examples/iris' > ${result('train')}".toString(),
-                "'./bin/cd4ml' gate --json --model '02617e97913e' 'examples/iris' > ${result('gate')}".toString(),
+                "'./bin/cd4ml' train --json --no-promote 'examples/iris' > ${result('train')}".toString(),
+                "'./bin/cd4ml' gate --json --model '02617e97913e' --promote 'examples/iris' > ${result('gate')}".toString(),
                 "'./bin/cd4ml' build-image --json --model '02617e97913e' --push 'examples/iris' > ${result('buildImage')}".toString(),
                 ("'./bin/cd4ml' deploy --json --environment 'staging' --image " +
                         "'localhost:5000/cd4ml/iris-classifier@${PUSHED.digest}' --model-version '02617e97913e' 'examples/iris' > ${result('deploy')}").toString())
@@ -60,8 +60,8 @@ class ExampleJenkinsfilesTest extends PipelineTestBase {
         assertThat(calls('readTrusted').collect { it.args[0] }).as('read before the pod exists')
                 .containsExactly('examples/iris/config.yaml')
         assertThat(cliCommands()).containsExactly(
-                "cd4ml train --json --hyperparameter 'n_estimators=200' 'examples/iris' > ${result('train')}".toString(),
-                "cd4ml gate --json --model '02617e97913e' 'examples/iris' > ${result('gate')}".toString(),
+                "cd4ml train --json --hyperparameter 'n_estimators=200' --no-promote 'examples/iris' > ${result('train')}".toString(),
+                "cd4ml gate --json --model '02617e97913e' --promote 'examples/iris' > ${result('gate')}".toString(),
                 "cd4ml build-image --json --model '02617e97913e' --push 'examples/iris' > ${result('buildImage')}".toString(),
                 ("cd4ml deploy --json --environment 'staging' --image " +
                         "'localhost:5000/cd4ml/iris-classifier:0123456@${PUSHED.digest}' --model-version '02617e97913e' 'examples/iris' > ${result('deploy')}").toString())

@@ -49,8 +49,8 @@ class MlPipelineTest extends PipelineTestBase {
 
             assertThat(cliCommands()).containsExactly(
                     "cd4ml validate --json '.' > ${ws('validate.json')}".toString(),
-                    "cd4ml train --json '.' > ${ws('train.json')}".toString(),
-                    "cd4ml gate --json --model '02617e97913e' '.' > ${ws('gate.json')}".toString(),
+                    "cd4ml train --json --no-promote '.' > ${ws('train.json')}".toString(),
+                    "cd4ml gate --json --model '02617e97913e' --promote '.' > ${ws('gate.json')}".toString(),
                     "cd4ml build-image --json --model '02617e97913e' --no-push '.' > ${ws('buildImage.json')}".toString())
             assertThat(calls('input')).isEmpty()
             assertThat(calls('properties')).isEmpty()

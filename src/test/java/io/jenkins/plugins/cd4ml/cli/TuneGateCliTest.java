@@ -142,6 +142,30 @@ class TuneGateCliTest {
         }
 
         @Test
+        void promoteMakesOnlyAPassingModelLatest(@TempDir Path tmp) throws Exception {
+            Path p = project(tmp, "quality_gate:\n  metrics: {accuracy: {min: 0.85}}\n");
+            Path latest = p.resolve(".cd4ml/models/demo/LATEST");
+            String good = CliTest.cd4ml("train", "--json", "--no-promote", "-p", "a=0.9", p.toString()).json()
+                    .get("model_version").asText();
+            String bad = CliTest.cd4ml("train", "--json", "--no-promote", "-p", "a=0.8", p.toString()).json()
+                    .get("model_version").asText();
+            assertThat(latest).as("stored, not promoted").doesNotExist();
+
+            Outcome failed = CliTest.cd4ml("gate", "--json", "--promote", "--model", bad, p.toString());
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.json().path("promoted").asText(null)).isNull();
+            assertThat(latest).as("a model that failed is never promoted").doesNotExist();
+
+            Outcome passed = CliTest.cd4ml("gate", "--json", "--promote", "--model", good, p.toString());
+            assertThat(passed.exitCode()).isEqualTo(0);
+            assertThat(passed.json().get("promoted").asText()).isEqualTo(good);
+            assertThat(Files.readString(latest).strip()).isEqualTo(good);
+
+            Outcome human = CliTest.cd4ml("gate", "--model", good, p.toString());
+            assertThat(human.out()).doesNotContain("promoted");
+        }
+
+        @Test
         void anUnknownModelIsAUsageError(@TempDir Path tmp) {
             Path p = project(tmp, "quality_gate:\n  metrics: {accuracy: {min: 0.5}}\n");
             Outcome o = CliTest.cd4ml("gate", "--model", "0123456789ab", p.toString());
