@@ -226,9 +226,9 @@ public final class EngineOperation {
     }
 
     private Deployer deployer(ProjectConfig config, OptionValues values) {
-        Deployer deployer = Deployer.forProject(config).withEnvironment(values.text("environment"))
-                .withKubeContext(values.text("kubeContext")).withKubeconfig(values.text("kubeconfig"))
-                .withProcessEnvironment(environment).withEvents(events);
+        // the operation's context: its environment, events and the cancel token that stops Helm mid-call
+        Deployer deployer = Deployer.forProject(config, context()).withEnvironment(values.text("environment"))
+                .withKubeContext(values.text("kubeContext")).withKubeconfig(values.text("kubeconfig"));
         values.text("timeout").ifPresent(t -> {
             try {
                 deployer.withTimeout(Durations.parse(t));
