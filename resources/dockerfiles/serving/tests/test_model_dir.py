@@ -81,3 +81,15 @@ def test_estimator_fitted_on_an_array_of_another_width_is_a_load_error(tmp_path,
     model_dir = write_model_dir(tmp_path, estimator, features=FEATURES[:3], manifest_doc=manifest())
     with serve(model_dir) as client:
         assert "expects 4 features but features.yaml declares 3" in client.get("/health").json()["error"]
+
+
+def test_the_empty_classes_the_engine_writes_for_a_regressor_mean_none(tmp_path):
+    """cd4ml train writes `"classes": []` for a model without classes (RunDeployCliTest serves one)."""
+    import json
+
+    model_dir = write_model_dir(tmp_path)
+    path = model_dir / "model.json"
+    document = json.loads(path.read_text())
+    document["classes"] = []
+    path.write_text(json.dumps(document))
+    assert load_manifest(path).classes is None

@@ -43,8 +43,9 @@ def load_manifest(path: Path) -> Manifest:
     if not isinstance(version, str) or not version:
         problems.append("`version` must be a non-empty string")
     classes = document.get("classes")
-    if classes is not None and (not isinstance(classes, list) or not classes):
-        problems.append("`classes` must be a non-empty list when present")
+    # an empty list is what the engine writes for a model without classes (a regressor)
+    if classes is not None and not isinstance(classes, list):
+        problems.append("`classes` must be a list when present (empty for a regressor)")
     id_field = document.get("id_field")
     if id_field is not None and (not isinstance(id_field, str) or not id_field):
         problems.append("`id_field` must be a non-empty string when present")

@@ -37,6 +37,8 @@ public record RolloutProblem(String object, String container, String reason, Str
             case "QuotaExceeded" -> "the namespace's ResourceQuota leaves no room: lower deploy.resources or "
                     + "deploy.replicas, or raise the quota";
             case "Unschedulable" -> "no node has room for the pod: lower deploy.resources or add nodes";
+            case "SmokeTestFailed" -> "the server's last log lines are above; reproduce with cd4ml serve "
+                    + "(--no-container to run it as a process)";
             default -> "see kubectl describe " + object;
         };
     }

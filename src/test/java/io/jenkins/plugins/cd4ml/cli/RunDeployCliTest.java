@@ -2,6 +2,7 @@ package io.jenkins.plugins.cd4ml.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
@@ -113,6 +114,110 @@ class RunDeployCliTest {
                 // stopped, as the run said
             } catch (IOException e) {
                 throw new AssertionError(e);
+            }
+        }
+    }
+
+    /**
+     * A regression model (no classes, no probabilities), as a team writes one: a linear model on a
+     * CSV with a header, the SageMaker contract, a gate on r2, a local deploy.
+     */
+    static Path regressionProject(Path tmp, String release) throws IOException {
+        Path project = Files.createDirectories(tmp.resolve("houses"));
+        Path data = Files.createDirectories(project.resolve("data"));
+        StringBuilder csv = new StringBuilder("rooms,area,price\n");
+        for (int i = 0; i < 200; i++) {
+            int rooms = 1 + i % 6;
+            double area = 30 + (i * 7) % 170;
+            csv.append(rooms).append(',').append(area).append(',')
+                    .append(20 * rooms + 3 * area + (i % 5) - 2).append('\n');
+        }
+        Files.writeString(data.resolve("houses.csv"), csv);
+        Files.writeString(project.resolve("train.py"), """
+                import csv, glob, json, os
+                import joblib
+                from sklearn.linear_model import LinearRegression
+                from sklearn.metrics import r2_score
+                rows = []
+                for path in glob.glob(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "*.csv")):
+                    with open(path) as f:
+                        rows += list(csv.DictReader(f))
+                X = [[float(r["rooms"]), float(r["area"])] for r in rows]
+                y = [float(r["price"]) for r in rows]
+                model = LinearRegression().fit(X, y)
+                print("r2=%.4f" % r2_score(y, model.predict(X)), flush=True)
+                joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
+                """);
+        Files.writeString(project.resolve("features.yaml"), """
+                features:
+                  - {name: rooms, type: int, min: 1, max: 20, example: 3}
+                  - {name: area, type: float, min: 5, max: 1000, example: 80.5}
+                """);
+        Files.writeString(project.resolve("config.yaml"), """
+                version: 1
+                project: {name: houses}
+                model: {features: features.yaml, target: price}
+                train:
+                  backend: local
+                  entrypoint: train.py
+                  channels: {train: data/houses.csv}
+                  metrics: [{name: r2, regex: 'r2=([0-9.]+)'}]
+                quality_gate:
+                  metrics: {r2: {min: 0.95}}
+                serve:
+                  image: {repository: localhost:5000/houses, base: "${CD4ML_BASE_IMAGE:-python:3.11-slim}"}
+                deploy:
+                  target: local
+                  release: %s
+                """.formatted(release));
+        return project;
+    }
+
+    @Nested
+    class ARegressionModel {
+
+        @Test
+        void runsThroughToTheLocalDeployWithoutAContainer(@TempDir Path tmp) throws Exception {
+            Path project = regressionProject(tmp, "houses-" + Long.toHexString(System.nanoTime()));
+
+            CliTest.Outcome o = cd4ml(Map.of("DOCKER_HOST", "tcp://127.0.0.1:" + TestEnvironment.freePort()),
+                    "run", project.toString());
+
+            assertThat(o.exitCode()).as(o.err()).isZero();
+            assertThat(o.out()).containsPattern("gate +succeeded +model [0-9a-f]{12} passed 1 check")
+                    .containsPattern("promote +succeeded")
+                    .containsPattern("deploy +succeeded +model [0-9a-f]{12} smoke-tested with the bundled server "
+                            + "as a process, then stopped");
+            assertThat(PROCESS_SMOKE_TEST.matcher(o.out()).find()).as(o.out()).isTrue();
+        }
+
+        @Test
+        void runsThroughToALocalContainerThatPredictsANumber(@TempDir Path tmp) throws Exception {
+            TestEnvironment.requireDockerAndBaseImage();
+            String release = "houses-" + Long.toHexString(System.nanoTime());
+            Path project = regressionProject(tmp, release);
+            String repository = "cd4ml-test/" + release;
+            try {
+                CliTest.Outcome o = cd4ml(Map.of("CD4ML_BASE_IMAGE", TestEnvironment.baseImage()), "run",
+                        project.toString(), "--repository", repository);
+
+                assertThat(o.exitCode()).as(o.err()).isZero();
+                Matcher served = Pattern.compile("deploy +succeeded +cd4ml-" + release
+                        + "-[0-9a-f]{4} serves (http://127\\.0\\.0\\.1:[0-9]+/) \\(smoke test passed\\)")
+                        .matcher(o.out());
+                assertThat(served.find()).as(o.out()).isTrue();
+                HttpResponse<String> prediction = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .build().send(HttpRequest.newBuilder(URI.create(served.group(1) + "predict"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"rooms\": 4, \"area\": 100}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
+                // 20 * 4 + 3 * 100 = 380, within the noise the data has
+                double price = Json.mapper().readTree(prediction.body()).get("predictions").get(0).asDouble();
+                assertThat(price).isBetween(377.0, 383.0);
+            } finally {
+                InAContainer.removeContainersOf(release);
+                ImageCliTest.removeImagesOf(repository);
             }
         }
     }
