@@ -1,7 +1,9 @@
 """Keep-alive HTTP clients that send predictions back to back, for shutdown tests.
 
 Each client keeps one connection and sends the next request as soon as the previous answer is
-read. A request that was written and got no answer (reset, closed, garbled) is a failure; an
+read. A request that was written and got no answer (reset, closed, garbled) is a failure, and so
+is a kept-alive connection reset under a request; a fresh connection reset before its first request
+counts as refused (the listener closed as it connected: the server never saw it); an
 answer with `Connection: close` ends the connection as HTTP says. After that a client either
 reconnects to the same server (a plain `docker stop`: nobody else to go to; refused means the
 server is gone) or stops (behind a Kubernetes Service the next connection goes to another pod).
@@ -31,6 +33,7 @@ class LoadClient(threading.Thread):
 
     def run(self) -> None:
         connection = None
+        fresh = False
         while not self.halt.is_set():
             if connection is None:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -39,11 +42,22 @@ class LoadClient(threading.Thread):
                 except ConnectionRefusedError:
                     self.refused += 1
                     return  # the listener is closed: the server is gone
+                fresh = True
             try:
                 connection.request("POST", "/predict", body=BODY, headers={"content-type": "application/json"})
-            except OSError as e:  # could not even write: nothing was sent, so nothing was lost
+            except (ConnectionResetError, BrokenPipeError) as e:
+                if fresh:
+                    # connected in the instant the listener closed (the kernel completed the
+                    # handshake, then reset the never-accepted connection): nothing reached the
+                    # server, as with a refused connection
+                    self.refused += 1
+                    return
+                self.failures.append(f"write: {e!r}")  # a kept-alive connection dropped under us
+                return
+            except OSError as e:
                 self.failures.append(f"write: {e!r}")
                 return
+            fresh = False
             try:
                 response = connection.getresponse()
                 response.read()
