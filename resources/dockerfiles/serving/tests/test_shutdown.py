@@ -58,7 +58,10 @@ def test_sigterm_under_keep_alive_load_loses_nothing(model_dir, running, workers
     answered = [(status, state) for status, state in after if isinstance(status, int)]
     assert answered, probe.seen
     assert all(entry == (503, "draining") for entry in answered), after
-    assert all(status == "ConnectionRefusedError" for status, _ in after if not isinstance(status, int)), after
+    # once the listener is closed a probe is refused, or reset if it connected in that very instant
+    # (the kernel completed the handshake of a connection nobody accepts any more)
+    assert all(status in ("ConnectionRefusedError", "ConnectionResetError")
+               for status, _ in after if not isinstance(status, int)), after
 
 
 def test_draining_app_is_unready_but_alive_and_closes_every_connection(model_dir):
