@@ -58,9 +58,10 @@ def test_sigterm_under_keep_alive_load_loses_nothing(model_dir, running, workers
     answered = [(status, state) for status, state in after if isinstance(status, int)]
     assert answered, probe.seen
     assert all(entry == (503, "draining") for entry in answered), after
-    # once the listener is closed a probe is refused, or reset if it connected in that very instant
-    # (the kernel completed the handshake of a connection nobody accepts any more)
-    assert all(status in ("ConnectionRefusedError", "ConnectionResetError")
+    # once the listener is closed a probe is refused, or reset/closed if it connected in that very
+    # instant; for a kubelet or load balancer every one of these means "not ready", which is what the
+    # probe is for (lost requests are the load clients' assertion above); never a timeout
+    assert all(status in ("ConnectionRefusedError", "ConnectionResetError", "RemoteDisconnected")
                for status, _ in after if not isinstance(status, int)), after
 
 
