@@ -223,7 +223,11 @@ public final class Tuner {
             return result();
         }
 
-        /** After an interrupt: waits for the stopped trials to end, so nothing is left running. */
+        /**
+         * After an interrupt: waits for the stopped trials to end, so nothing is left running. A
+         * cancel interrupts this thread once per registration (the tune's and the front end's), so
+         * a further interrupt here is the same stop arriving again: it must not cut the wait short.
+         */
         private void drain() {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
             while (!running.isEmpty() && System.nanoTime() < deadline) {
@@ -234,7 +238,7 @@ public final class Tuner {
                     }
                     finished(done);
                 } catch (InterruptedException again) {
-                    break;
+                    // the same stop again: keep waiting for the trials already told to stop
                 }
             }
         }

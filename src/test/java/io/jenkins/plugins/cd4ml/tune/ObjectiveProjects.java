@@ -11,7 +11,8 @@ import java.util.Map;
  * so a trial costs one Python start): {@code score = 1 - (x - 0.3)^2 - ((n - 7) / 10)^2}, minus
  * 0.1 for {@code kind: b}; {@code kind: bad} fails. It prints the score {@code steps} times (rising to
  * the final value, {@code pause} seconds apart; with {@code report: metrics_json} it appends them to
- * {@code metrics.json} as JSON lines instead), and leaves marker files under {@code $MARKERS}.
+ * {@code metrics.json} as JSON lines instead), and leaves marker files under {@code $MARKERS}. With
+ * {@code term_delay} it takes that many seconds to exit on SIGTERM, as a script saving a checkpoint does.
  */
 public final class ObjectiveProjects {
 
@@ -27,6 +28,13 @@ public final class ObjectiveProjects {
             markers = pathlib.Path(os.environ.get("MARKERS") or os.environ["SM_OUTPUT_DATA_DIR"])
             (markers / "pids").mkdir(parents=True, exist_ok=True)
             (markers / "pids" / run).write_text(str(os.getpid()))
+            if hp.get("term_delay"):
+                import signal
+                def slow_exit(signum, frame):
+                    time.sleep(float(hp["term_delay"]))
+                    (markers / ("terminated-" + run)).touch()
+                    sys.exit(143)
+                signal.signal(signal.SIGTERM, slow_exit)
             if hp.get("barrier"):
                 running = markers / "running"
                 running.mkdir(exist_ok=True)

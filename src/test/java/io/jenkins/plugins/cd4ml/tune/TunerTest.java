@@ -11,6 +11,8 @@ import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.docker.TestDocker;
+import io.jenkins.plugins.cd4ml.engine.CancelToken;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.testing.Processes;
 import io.jenkins.plugins.cd4ml.testing.TestContexts;
@@ -406,6 +408,66 @@ class TunerTest {
             }
             assertThat(events).filteredOn(e -> e instanceof Event.TrialFinished f
                     && f.trial().status() == TrialStatus.STOPPED).hasSize(2);
+        }
+
+        /**
+         * A cancel interrupts the tuning thread once per registration (the tune's own and the front
+         * end's, as an operation run by id has): an interrupt arriving while the tune waits for its
+         * stopped trials must not end that wait, or the tune reports stopped with a trial still alive.
+         * Failed in CI as RunningOperationsTest's cancel of a tune by id.
+         */
+        @Test
+        void aSecondInterruptWhileTrialsStopDoesNotLeaveOneRunning(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
+                    "steps: 600, pause: 0.1, term_delay: 2", """
+                    objective: {metric: score, goal: maximize}
+                    strategy: random
+                    max_trials: 1
+                    parallel_trials: 1
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                    """);
+            Path markers = tmp.resolve("m");
+            CancelToken token = new CancelToken();
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread tuning = new Thread(() -> {
+                try {
+                    Tuner.forProject(config, EngineContext.builder().environment(ObjectiveProjects.environment(markers))
+                            .cancel(token).build()).call();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            tuning.start();
+            Path pids = markers.resolve("pids");
+            for (int i = 0; i < 600 && countFiles(pids) < 1; i++) {
+                Thread.sleep(100);
+            }
+            assertThat(countFiles(pids)).as("the trial started").isEqualTo(1);
+            Thread.sleep(300); // its SIGTERM handler is installed right after the pid file
+            // the front end's own registration: the same stop, delivered a moment later
+            token.onCancel(() -> new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                tuning.interrupt();
+            }).start());
+
+            token.cancel();
+            tuning.join(60_000);
+
+            assertThat(tuning.isAlive()).isFalse();
+            assertThat(thrown.get()).isInstanceOf(OperationStoppedException.class);
+            try (Stream<Path> files = Files.list(pids)) {
+                for (Path p : files.toList()) {
+                    String run = p.getFileName().toString();
+                    assertThat(markers.resolve("terminated-" + run)).as("the trial ran its SIGTERM handler to the end "
+                            + "before the tune returned").exists();
+                    Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
+                }
+            }
         }
 
         private static long countFiles(Path dir) throws Exception {

@@ -173,15 +173,23 @@ public final class LocalTrainingBackend implements TrainingBackend {
         }
     }
 
-    /** Waits up to {@code nanos} for one process to exit; true when the wait was interrupted. */
+    /**
+     * Waits up to {@code nanos} for one process to exit; true when an interrupt arrived meanwhile.
+     * An interrupt does not end the wait: a cancel interrupts once per registration, and a second
+     * one during a stop is the same request, which must not leave the process behind.
+     */
     private static boolean awaitExit(ProcessHandle handle, long nanos) {
-        try {
-            handle.onExit().get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-            return false;
-        } catch (InterruptedException e) {
-            return true;
-        } catch (ExecutionException | TimeoutException e) {
-            return false;
+        long deadline = System.nanoTime() + Math.max(0, nanos);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException e) {
+                return interrupted;
+            }
         }
     }
 }
