@@ -120,34 +120,89 @@ public final class LocalDeployer {
         return asProcess(DeployTarget.of(config, environment));
     }
 
-    /** The model version the project's local container serves, empty when none runs. */
+    /**
+     * The model version the project's local container serves, empty when none runs: a stopped,
+     * paused or restarting container serves nothing, so it is not the deployed model.
+     */
     public Optional<String> deployedModelVersion() {
         DeployTarget target = DeployTarget.of(config, environment);
         if (docker == null || !io.jenkins.plugins.cd4ml.docker.DockerClients.isAvailable(docker)) {
             return Optional.empty();
         }
-        return running(target).stream().findFirst().map(c -> Optional.ofNullable(c.getLabels())
-                .map(l -> l.get(ImageLookup.MODEL_VERSION_LABEL)).orElse("")).filter(v -> !v.isEmpty());
+        return containers(target).stream().filter(LocalDeployer::serving).findFirst().map(c -> Optional
+                .ofNullable(c.getLabels()).map(l -> l.get(ImageLookup.MODEL_VERSION_LABEL)).orElse(""))
+                .filter(v -> !v.isEmpty());
     }
 
     /**
-     * The recorded local deploys of the target, joined with the model's metrics.
+     * The recorded local deploys of the target, joined with the model's metrics. The last
+     * successful deploy is {@code deployed} only while its container runs; once the container is
+     * stopped or removed it is {@code stopped} (it served until then, and nothing serves now).
      *
      * @param at a time to answer "what served then" for; empty for now
      */
     public HistoryResult history(Optional<Instant> at, java.util.function.Function<String, Map<String, Double>> metrics) {
         DeployTarget target = DeployTarget.of(config, environment);
+        boolean daemon = docker != null && io.jenkins.plugins.cd4ml.docker.DockerClients.isAvailable(docker);
         List<HistoryEntry> entries = new ArrayList<>();
+        Optional<Instant> stoppedAt = Optional.empty();
         for (LocalDeployments.Line l : new LocalDeployments(config.directory(), target).withStatuses()) {
-            entries.add(new HistoryEntry(l.revision(), l.updated(), l.status(), l.description(), l.image(),
+            String status = l.status();
+            String description = l.description();
+            if (status.equals("deployed") && !daemon) {
+                events.warn("no Docker daemon answers, so whether " + l.container() + " (revision " + l.revision()
+                        + ") still serves is not known: its status is the recorded one");
+            } else if (status.equals("deployed")) {
+                Optional<ContainerStatus> state = state(l.container());
+                if (state.isEmpty() || !state.get().running()) {
+                    status = "stopped";
+                    stoppedAt = state.flatMap(ContainerStatus::finished);
+                    description += state.isEmpty() ? "; container " + l.container() + " no longer exists"
+                            : "; container " + l.container() + " stopped" + stoppedAt.map(t -> " at " + t).orElse("");
+                }
+            }
+            entries.add(new HistoryEntry(l.revision(), l.updated(), status, description, l.image(),
                     l.modelVersion(), "", l.modelVersion().isEmpty() ? Map.of() : metrics.apply(l.modelVersion())));
         }
-        return DeployHistory.result(target, entries, at);
+        HistoryResult result = DeployHistory.result(target, entries, at);
+        HistoryEntry serving = result.servingAt();
+        if (at.isPresent() && serving != null && serving.status().equals("stopped") && stoppedAt.isPresent()
+                && !at.get().isBefore(stoppedAt.get())) {
+            return new HistoryResult(result.environment(), result.target(), result.release(), result.namespace(),
+                    result.revisions(), result.at(), null);
+        }
+        return result;
     }
 
-    private List<Container> running(DeployTarget target) {
+    /** Whether a container runs, and when it last stopped (empty when it never ran). */
+    private record ContainerStatus(boolean running, Optional<Instant> finished) {
+    }
+
+    private Optional<ContainerStatus> state(String container) {
+        try {
+            InspectContainerResponse.ContainerState s = docker.inspectContainerCmd(container).exec().getState();
+            Optional<Instant> finished = Optional.ofNullable(s == null ? null : s.getFinishedAt())
+                    .filter(t -> !t.startsWith("0001-")).map(Instant::parse);
+            return Optional.of(new ContainerStatus(s != null && Boolean.TRUE.equals(s.getRunning())
+                    && !Boolean.TRUE.equals(s.getPaused()) && !Boolean.TRUE.equals(s.getRestarting()), finished));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The project's containers in the target's environment, running or not. */
+    private List<Container> containers(DeployTarget target) {
         return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RELEASE_LABEL, target.release(),
                 ENVIRONMENT_LABEL, environmentLabel(target))).exec();
+    }
+
+    /** Only a running container answers requests ({@code exited}, {@code created}, {@code paused}, ... do not). */
+    private static boolean serving(Container container) {
+        return "running".equals(container.getState());
+    }
+
+    private static String names(List<Container> containers) {
+        return String.join(", ", containers.stream().map(c -> c.getNames()[0].replaceFirst("^/", "")).toList());
     }
 
     private static String environmentLabel(DeployTarget target) {
@@ -164,7 +219,8 @@ public final class LocalDeployer {
             throw Cd4mlException.badInput("the Docker daemon has no image " + chosen, "build it (cd4ml build-image) "
                     + "or pull it first");
         }
-        List<Container> previous = running(target);
+        List<Container> previous = containers(target);
+        List<Container> servingBefore = previous.stream().filter(LocalDeployer::serving).toList();
         int port = freePort();
         String name = "cd4ml-" + target.release() + "-" + Integer.toHexString(ThreadLocalRandom.current()
                 .nextInt(0x1000, 0x10000));
@@ -196,9 +252,12 @@ public final class LocalDeployer {
         if (failure.isPresent()) {
             List<String> logs = logTail(id);
             remove(id);
-            String kept = previous.isEmpty() ? "nothing was serving before" : "the previous deployment "
-                    + String.join(", ", previous.stream().map(c -> c.getNames()[0].replaceFirst("^/", "")).toList())
-                    + " keeps serving";
+            String kept = servingBefore.isEmpty() ? "nothing was serving before" : "the previous deployment "
+                    + names(servingBefore) + " keeps serving";
+            if (servingBefore.size() < previous.size()) {
+                kept += " (stopped, left as they were: " + names(previous.stream().filter(c -> !serving(c)).toList())
+                        + ")";
+            }
             events.warn("the new container failed its smoke test: " + failure.get() + "; it was removed and " + kept);
             new LocalDeployments(config.directory(), target).record(Instant.now(), "failed", "smoke test failed: "
                     + failure.get(), chosen, modelVersion, name);
@@ -208,7 +267,8 @@ public final class LocalDeployer {
         }
         events.info("smoke test passed: one prediction from " + url + "predict");
         for (Container old : previous) {
-            events.info("removing the previous local deployment " + old.getNames()[0].replaceFirst("^/", ""));
+            events.info("removing the " + (serving(old) ? "previous" : "stopped earlier") + " local deployment "
+                    + old.getNames()[0].replaceFirst("^/", ""));
             remove(old.getId());
         }
         new LocalDeployments(config.directory(), target).record(Instant.now(), "deployed", "cd4ml deploy " + chosen

@@ -196,6 +196,59 @@ class LocalDeployerTest {
 
     @Test
     @Order(6)
+    void aStoppedContainerIsNotTheDeployedModelButStaysInTheHistory() {
+        Container serving = containers().get(0);
+        String name = serving.getNames()[0].replaceFirst("^/", "");
+        docker.stopContainerCmd(serving.getId()).withTimeout(30).exec();
+        LocalDeployer deployer = LocalDeployer.forProject(config, TestContexts.context()).withDocker(docker);
+
+        assertThat(deployer.deployedModelVersion()).as("compare_to: deployed:local sees nothing serving").isEmpty();
+        HistoryResult now = deployer.history(Optional.empty(), v -> Map.of());
+        HistoryEntry last = now.revisions().get(now.revisions().size() - 1);
+        assertThat(last.revision()).isEqualTo(3);
+        assertThat(last.status()).isEqualTo("stopped");
+        assertThat(last.description()).contains("; container " + name + " stopped at ");
+        assertThat(now.servingAt()).as("nothing serves now").isNull();
+        assertThat(deployer.history(Optional.of(last.updated()), v -> Map.of()).servingAt().revision())
+                .as("it served until it was stopped").isEqualTo(3);
+        assertThat(deployer.history(Optional.of(java.time.Instant.now()), v -> Map.of()).servingAt()).isNull();
+    }
+
+    @Test
+    @Order(7)
+    void aFailedDeployDoesNotClaimAStoppedContainerKeepsServing() {
+        String stopped = containers().get(0).getNames()[0].replaceFirst("^/", "");
+
+        DeployResult r = deployer(broken, new CopyOnWriteArrayList<>()).deploy();
+
+        assertThat(r.status()).isEqualTo("failed");
+        assertThat(r.error()).endsWith("; nothing was serving before (stopped, left as they were: " + stopped + ")");
+        assertThat(containers()).extracting(c -> c.getNames()[0]).containsExactly("/" + stopped);
+    }
+
+    @Test
+    @Order(8)
+    void aPassingDeployReplacesAStoppedContainer() {
+        List<Event> events = new CopyOnWriteArrayList<>();
+        String stopped = containers().get(0).getNames()[0].replaceFirst("^/", "");
+
+        DeployResult r = deployer(good.reference(), events).deploy();
+
+        assertThat(r.status()).as(r.error()).isEqualTo("deployed");
+        assertThat(containers()).extracting(c -> c.getNames()[0]).containsExactly("/" + r.release());
+        assertThat(events).anyMatch(e -> e instanceof Event.Message m
+                && m.text().equals("removing the stopped earlier local deployment " + stopped));
+        LocalDeployer deployer = LocalDeployer.forProject(config, TestContexts.context()).withDocker(docker);
+        assertThat(deployer.deployedModelVersion()).contains(trained.modelVersion());
+        assertThat(deployer.history(Optional.empty(), v -> Map.of()).revisions())
+                .extracting(HistoryEntry::revision, HistoryEntry::status).endsWith(
+                        org.assertj.core.groups.Tuple.tuple(3, "superseded"),
+                        org.assertj.core.groups.Tuple.tuple(4, "failed"),
+                        org.assertj.core.groups.Tuple.tuple(5, "deployed"));
+    }
+
+    @Test
+    @Order(9)
     void withoutDockerSmokeTestsTheBundledServerAsAProcess() {
         List<Event> events = new CopyOnWriteArrayList<>();
         DeployResult r = LocalDeployer.forProject(config, TestContexts.context(events::add)).withDocker(null)

@@ -150,6 +150,21 @@ class ComparedWithTheDeployedModelTest {
         }
 
         @Test
+        void aStoppedContainerIsNotTheDeployedModel(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = localProject(tmp, "deployed:staging");
+            QualityGateTest.store(config, QualityGateTest.manifest(SERVING, EARLIER, Map.of("accuracy", 0.95)));
+            serving("staging", SERVING);
+            docker.stopContainerCmd(containers.get(0)).withTimeout(1).exec(); // stopped: it serves nothing
+
+            GateResult result = gate(config, 0.6);
+
+            assertThat(result.passed()).isTrue();
+            assertThat(result.comparedTo()).isNull();
+            assertThat(result.comparison()).isEqualTo("nothing is deployed yet (compare_to: deployed:staging), "
+                    + "so there is no model to compare with");
+        }
+
+        @Test
         void aServingModelMissingFromTheModelStoreFailsTheGateWork(@TempDir Path tmp) {
             ProjectConfig config = localProject(tmp, "deployed:staging");
             serving("staging", SERVING);
