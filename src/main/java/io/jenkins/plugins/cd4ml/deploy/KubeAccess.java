@@ -1,14 +1,15 @@
 package io.jenkins.plugins.cd4ml.deploy;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
+import io.jenkins.plugins.cd4ml.engine.EnvironmentClients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,23 +25,20 @@ import org.yaml.snakeyaml.Yaml;
  */
 public final class KubeAccess {
 
-    /** Where Kubernetes mounts a pod's service account. */
-    static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
-
     private final String namespace;
     private final String kubeconfig; // empty: in-cluster
     private final String context;
     private final String source;
-    private final String masterUrl; // in-cluster only
+    private final Map<String, String> pod; // in-cluster only: KUBERNETES_SERVICE_HOST and _PORT
     private final Path serviceAccount; // in-cluster only
 
-    private KubeAccess(String namespace, String kubeconfig, String context, String source, String masterUrl,
+    private KubeAccess(String namespace, String kubeconfig, String context, String source, Map<String, String> pod,
             Path serviceAccount) {
         this.namespace = namespace;
         this.kubeconfig = kubeconfig;
         this.context = context;
         this.source = source;
-        this.masterUrl = masterUrl;
+        this.pod = pod;
         this.serviceAccount = serviceAccount;
     }
 
@@ -54,7 +52,8 @@ public final class KubeAccess {
      */
     public static KubeAccess resolve(String namespace, Optional<String> kubeconfigFile, Optional<String> context,
             Path projectDir, Map<String, String> environment) {
-        return resolve(namespace, kubeconfigFile, context, projectDir, environment, SERVICE_ACCOUNT);
+        return resolve(namespace, kubeconfigFile, context, projectDir, environment,
+                EnvironmentClients.SERVICE_ACCOUNT);
     }
 
     /** As {@link #resolve(String, Optional, Optional, Path, Map)}, with the pod's service account mounted here. */
@@ -77,10 +76,11 @@ public final class KubeAccess {
                         + "kubeconfig (running in a pod with its service account)",
                         "drop the context, or set KUBECONFIG or deploy.kubeconfig");
             }
-            String host = environment.get("KUBERNETES_SERVICE_HOST").strip();
-            String port = environment.getOrDefault("KUBERNETES_SERVICE_PORT", "443").strip();
-            return new KubeAccess(namespace, "", "", "the pod's service account", "https://"
-                    + (host.contains(":") ? "[" + host + "]" : host) + ":" + port, serviceAccount);
+            Map<String, String> pod = new HashMap<>();
+            for (String name : List.of("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")) {
+                Optional.ofNullable(environment.get(name)).ifPresent(v -> pod.put(name, v));
+            }
+            return new KubeAccess(namespace, "", "", "the pod's service account", Map.copyOf(pod), serviceAccount);
         } else {
             throw Cd4mlException.badInput("no Kubernetes cluster is configured: no kubeconfig file and not running "
                     + "in a pod", "set KUBECONFIG, create ~/.kube/config (microk8s config > ~/.kube/config), set "
@@ -125,7 +125,7 @@ public final class KubeAccess {
             config.put("current-context", chosen);
             kubeconfig = new Yaml().dump(config);
         }
-        return new KubeAccess(namespace, kubeconfig, chosen, source, "", null);
+        return new KubeAccess(namespace, kubeconfig, chosen, source, Map.of(), null);
     }
 
     public String namespace() {
@@ -157,9 +157,7 @@ public final class KubeAccess {
 
     /** The fabric8 configuration of {@link #client()}. */
     Config config() {
-        Config config = kubeconfig.isEmpty() ? new ConfigBuilder(Config.empty()).withMasterUrl(masterUrl)
-                .withCaCertFile(serviceAccount.resolve("ca.crt").toString())
-                .withOauthTokenProvider(() -> readToken(serviceAccount.resolve("token"))).build()
+        Config config = kubeconfig.isEmpty() ? EnvironmentClients.inClusterConfig(pod, serviceAccount)
                 : Config.fromKubeconfig(kubeconfig);
         config.setNamespace(namespace);
         // the client only watches what Helm does: a slow or absent answer must not hold the deploy up
@@ -167,15 +165,6 @@ public final class KubeAccess {
         config.setConnectionTimeout(5_000);
         config.setRequestTimeout(10_000);
         return config;
-    }
-
-    /** The service account token, read at each request: Kubernetes rotates bound tokens. */
-    private static String readToken(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the service account token " + file, e);
-        }
     }
 
     @Override

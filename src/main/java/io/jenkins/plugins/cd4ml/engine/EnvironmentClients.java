@@ -56,7 +56,8 @@ public final class EnvironmentClients implements Clients {
 
     /** Bounds each SageMaker and CloudWatch Logs request, so a stop finishes even when the network hangs. */
     public static final Duration AWS_ATTEMPT_TIMEOUT = Duration.ofSeconds(20);
-    private static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+    /** Where Kubernetes mounts a pod's service account. */
+    public static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
 
     private final Map<String, String> environment;
 
@@ -87,12 +88,7 @@ public final class EnvironmentClients implements Clients {
         }
         String host = environment.get("KUBERNETES_SERVICE_HOST");
         if (host != null && !host.isBlank() && Files.isRegularFile(SERVICE_ACCOUNT.resolve("token"))) {
-            String port = environment.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
-            return new ConfigBuilder(Config.empty())
-                    .withMasterUrl("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port)
-                    .withCaCertFile(SERVICE_ACCOUNT.resolve("ca.crt").toString())
-                    .withOauthTokenProvider(() -> readToken(SERVICE_ACCOUNT.resolve("token")))
-                    .build();
+            return inClusterConfig(environment, SERVICE_ACCOUNT);
         }
         throw Cd4mlException.badInput("no Kubernetes cluster configured: no kubeconfig "
                 + (environment.containsKey("KUBECONFIG") ? "at KUBECONFIG=" + environment.get("KUBECONFIG")
@@ -111,6 +107,23 @@ public final class EnvironmentClients implements Clients {
             return Optional.empty();
         }
         return home().map(h -> h.resolve(".kube/config")).filter(Files::isRegularFile);
+    }
+
+    /**
+     * The fabric8 configuration of the cluster a pod runs in, from an operation's environment
+     * ({@code KUBERNETES_SERVICE_HOST}, {@code KUBERNETES_SERVICE_PORT}, default 443) and the
+     * service account mounted at {@code serviceAccount} (its {@code ca.crt}, and its {@code token}
+     * read again at each request: Kubernetes rotates bound tokens); never from the JVM's own
+     * environment or system properties. The one place a client for a pod's cluster is configured.
+     */
+    public static Config inClusterConfig(Map<String, String> environment, Path serviceAccount) {
+        String host = environment.get("KUBERNETES_SERVICE_HOST").strip();
+        String port = environment.getOrDefault("KUBERNETES_SERVICE_PORT", "443").strip();
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port)
+                .withCaCertFile(serviceAccount.resolve("ca.crt").toString())
+                .withOauthTokenProvider(() -> readToken(serviceAccount.resolve("token")))
+                .build();
     }
 
     private static String readToken(Path file) {
