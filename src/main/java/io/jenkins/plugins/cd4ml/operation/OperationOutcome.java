@@ -31,8 +31,12 @@ public record OperationOutcome(String operation, String status, int exitCode, Ma
     /** Cancelled on request; what was started has been stopped. */
     public static final String STOPPED = "stopped";
 
+    @SuppressWarnings("unchecked")
     public OperationOutcome {
-        document = new LinkedHashMap<>(document);
+        // a deep copy into LinkedHashMap/ArrayList: the plugin sends the document from the agent to
+        // the controller, where Jenkins deserializes only whitelisted JDK types (JEP-200), which
+        // List.of/Stream.toList (java.util.CollSer) are not
+        document = (LinkedHashMap<String, Object>) OptionValues.plain(document);
     }
 
     /** True if the operation did its work. */

@@ -109,6 +109,7 @@ class EngineOperationTest {
             List<Map<String, Object>> problems = (List<Map<String, Object>>) ((Map<String, Object>) outcome
                     .document().get("error")).get("problems");
             assertThat(problems).hasSize(2).allSatisfy(p -> assertThat(p).containsKeys("file", "line", "column"));
+            assertPlain(outcome.document());
         }
 
         @Test
@@ -259,6 +260,7 @@ class EngineOperationTest {
             assertThat(outcome.stopped()).isTrue();
             assertThat(outcome.exitCode()).isEqualTo(1);
             assertThat(outcome.document()).containsEntry("status", "stopped");
+            assertPlain(outcome.document());
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                     .as("the script was ended before the operation returned").isFalse();
         }

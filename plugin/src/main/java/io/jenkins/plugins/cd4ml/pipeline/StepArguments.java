@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.pipeline;
 
+import hudson.AbortException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,14 +9,16 @@ import java.util.Map;
 /**
  * Builds a {@link Cd4mlStep} from the arguments a Jenkinsfile passes: {@code options} is a map,
  * which data binding cannot take, and an unknown argument must be an error that lists the known
- * ones, not a warning that is easy to miss.
+ * ones, not a warning that is easy to miss. Mistakes are {@link AbortException}s: Pipeline reports
+ * them as a message, without a stack trace (workflow-cps {@code DSL.invokeStep} hands whatever
+ * {@code newInstance} throws to {@code StepContext.onFailure}).
  */
 final class StepArguments {
 
     private StepArguments() {
     }
 
-    static Cd4mlStep instantiate(Map<String, Object> arguments) {
+    static Cd4mlStep instantiate(Map<String, Object> arguments) throws AbortException {
         List<String> unknown = new ArrayList<>();
         for (String name : arguments.keySet()) {
             if (!Cd4mlStep.ARGUMENTS.contains(name)) {
@@ -23,12 +26,12 @@ final class StepArguments {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(Messages.Cd4mlStep_UnknownArguments(String.join(", ", unknown),
+            throw new AbortException(Messages.Cd4mlStep_UnknownArguments(String.join(", ", unknown),
                     String.join(", ", Cd4mlStep.ARGUMENTS)));
         }
         Object operation = arguments.get("operation");
         if (operation == null || operation.toString().isBlank()) {
-            throw new IllegalArgumentException(Messages.Cd4mlStep_OperationRequired());
+            throw new AbortException(Messages.Cd4mlStep_OperationRequired());
         }
         Cd4mlStep step = new Cd4mlStep(operation.toString());
         step.setConfig(text(arguments.get("config")));
@@ -41,7 +44,7 @@ final class StepArguments {
         step.setArchiveReport(flag(arguments, "archiveReport", true));
         Object options = arguments.get("options");
         if (options != null && !(options instanceof Map<?, ?>)) {
-            throw new IllegalArgumentException(Messages.Cd4mlStep_OptionsNotAMap(options.getClass().getSimpleName()));
+            throw new AbortException(Messages.Cd4mlStep_OptionsNotAMap(options.getClass().getSimpleName()));
         }
         @SuppressWarnings("unchecked")
         Map<String, ?> map = (Map<String, ?>) options;
@@ -53,7 +56,8 @@ final class StepArguments {
         return value == null ? null : value.toString();
     }
 
-    private static boolean flag(Map<String, Object> arguments, String name, boolean otherwise) {
+    private static boolean flag(Map<String, Object> arguments, String name, boolean otherwise)
+            throws AbortException {
         Object value = arguments.get(name);
         if (value == null) {
             return otherwise;
@@ -65,6 +69,6 @@ final class StepArguments {
         if (text.equals("true") || text.equals("false")) {
             return Boolean.parseBoolean(text);
         }
-        throw new IllegalArgumentException(Messages.Cd4mlStep_NotABoolean(name, value));
+        throw new AbortException(Messages.Cd4mlStep_NotABoolean(name, value));
     }
 }
