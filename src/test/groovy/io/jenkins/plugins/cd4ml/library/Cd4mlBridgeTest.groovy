@@ -1,5 +1,7 @@
 package io.jenkins.plugins.cd4ml.library
 
+import io.jenkins.plugins.cd4ml.operation.Operation
+import java.nio.file.Path
 import org.opentest4j.AssertionFailedError
 import org.junit.jupiter.api.Nested
 import org.junit.jupiter.api.Test
@@ -65,6 +67,74 @@ class Cd4mlBridgeTest extends PipelineTestBase {
 
             assertThat(cliCommands()).containsExactly("cd4ml validate --json '.' > ${resultOf('validate')}".toString())
             assertThat(pluginCalls).isEmpty()
+        }
+    }
+
+    static Path stepSource() {
+        return REPOSITORY.resolve('plugin/src/main/java/io/jenkins/plugins/cd4ml/pipeline/Cd4mlStep.java')
+    }
+
+    static Path bridgeSource() {
+        return REPOSITORY.resolve('vars/cd4ml.groovy')
+    }
+
+    /**
+     * The bridge and the plugin's step must not drift apart: the plugin is built outside the default
+     * build, so its step is read from its source here (function name and argument list), and the
+     * operations from the engine class the step itself uses ({@code operation.Operation}).
+     */
+    @Nested
+    class AgreesWithThePluginStep {
+        List<String> stepArguments() {
+            String list = stepSource().text.find(/(?s)List<String> ARGUMENTS = List\.of\((.*?)\);/) { all, body -> body }
+            assert list != null: "no ARGUMENTS list in ${stepSource()}"
+            return (list =~ /"([^"]+)"/).collect { it[1] as String }
+        }
+
+        @Test
+        void callsTheStepByItsFunctionName() {
+            String name = stepSource().text.find(/(?s)getFunctionName\(\) \{\s*return "([^"]+)";/) { all, n -> n }
+            assertThat(name).isEqualTo('cd4ml')
+            assertThat(bridgeSource().text).contains("steps.${name}(stepArgs)".toString())
+        }
+
+        @Test
+        void passesEveryArgumentOfTheStepByItsOwnName() {
+            pluginStep = { Map args -> [status: 'valid'] }
+
+            runPipeline('''
+                @Library('cd4ml') _
+                node {
+                    cd4ml(operation: 'validate', dir: 'model', config: 'ci/config.yaml', options: [backend: 'local'],
+                          registryCredentialsId: 'registry', kubeconfigCredentialsId: 'kube', awsCredentialsId: 'aws',
+                          json: false, failOnError: false, archiveReport: false,
+                          container: 'cd4ml', cd4mlHome: '/opt/cd4ml', usePlugin: true)
+                }
+            ''')
+
+            assertThat(pluginCalls).hasSize(1)
+            assertThat(pluginCalls[0].keySet() as List).as('the bridge-only arguments stay in the library')
+                    .containsExactlyInAnyOrderElementsOf(stepArguments())
+        }
+
+        @Test
+        void reachesEveryOperationOfTheStepUnderItsNameAndTheCliUnderItsCommand() {
+            pluginStep = { Map args -> [status: 'ok'] }
+            List<String> names = Operation.values().collect { it.stepName() }
+            Operation.values().each { cliAnswers(it.cliName(), [status: 'ok']) }
+
+            String calls = names.collect { "cd4ml(operation: '${it}')\ncd4ml(operation: '${it}', usePlugin: false)" }
+                    .join('\n')
+            runPipeline("""
+                @Library('cd4ml') _
+                node {
+                    ${calls}
+                }
+            """)
+
+            assertThat(pluginCalls.collect { it.operation }).containsExactlyElementsOf(names)
+            assertThat(cliCommands().collect { it.split(' ')[1] })
+                    .containsExactlyElementsOf(Operation.values().collect { it.cliName() })
         }
     }
 
