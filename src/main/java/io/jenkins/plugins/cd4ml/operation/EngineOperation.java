@@ -27,6 +27,7 @@ import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -36,6 +37,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -162,6 +167,56 @@ public final class EngineOperation {
     @SuppressWarnings("unchecked")
     public static LinkedHashMap<String, Object> plainOptions(Map<String, ?> options) {
         return options == null ? new LinkedHashMap<>() : (LinkedHashMap<String, Object>) OptionValues.plain(options);
+    }
+
+    /**
+     * Like {@link #call()}, but on a worker thread of its own while the calling thread waits, so that
+     * an interrupt of the caller stops the operation instead of abandoning it: the token is cancelled
+     * and the wait goes on, up to {@code stopGrace}, until the engine has stopped what it started
+     * and the operation returns {@code stopped}. This is how a Jenkins agent runs an operation:
+     * Remoting interrupts the thread of a call the controller gave up on, or all of them when the
+     * channel closes. The interrupt is consumed (not set again) so that the caller can still send
+     * the outcome back.
+     *
+     * @throws InterruptedException if a second interrupt arrives while the operation stops, or it
+     *     has not stopped within {@code stopGrace}; the operation may then have left work running
+     */
+    public OperationOutcome callStoppingOnInterrupt(Duration stopGrace) throws InterruptedException {
+        FutureTask<OperationOutcome> work = new FutureTask<>(this::call);
+        Thread worker = new Thread(work, "cd4ml " + name + (id == null ? "" : " " + id));
+        worker.setDaemon(true);
+        // the engine finds its resources and service providers through its own class loader (on an
+        // agent, the one Remoting made for the plugin), whatever the calling thread's is
+        worker.setContextClassLoader(EngineOperation.class.getClassLoader());
+        worker.start();
+        boolean stopping = false;
+        while (true) {
+            try {
+                if (!stopping) {
+                    return work.get();
+                }
+                return work.get(stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    throw e;
+                }
+                stopping = true;
+                output.accept("stopping the " + name + " operation and what it started ...");
+                cancel.cancel();
+            } catch (TimeoutException e) {
+                throw new InterruptedException("the " + name + " operation did not stop within "
+                        + Durations.format(stopGrace) + "; check its backend for work it may have left running");
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -263,6 +264,62 @@ class EngineOperationTest {
             assertPlain(outcome.document());
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                     .as("the script was ended before the operation returned").isFalse();
+        }
+    }
+
+    /** What the plugin's callable does on an agent: wait for the operation, and stop it when interrupted. */
+    @Nested
+    class StoppingOnInterrupt {
+
+        @Test
+        void anInterruptOfTheWaitingCallerStopsTheOperationAndWaitsUntilItHasStopped(@TempDir Path tmp)
+                throws Exception {
+            Path pidFile = tmp.resolve("pid");
+            TestProjects.project(tmp, """
+                    import os, time
+                    with open("%s", "w") as f:
+                        f.write(str(os.getpid()))
+                    print("training started", flush=True)
+                    time.sleep(600)
+                    """.formatted(pidFile), "");
+            CountDownLatch started = new CountDownLatch(1);
+            List<String> lines = new CopyOnWriteArrayList<>();
+            EngineOperation operation = training(tmp).withId("interrupted-caller").withOutput(line -> {
+                lines.add(line);
+                if (line.equals("  | training started")) {
+                    started.countDown();
+                }
+            });
+            boolean[] interruptLeftSet = new boolean[1];
+            FutureTask<OperationOutcome> caller = new FutureTask<>(() -> {
+                OperationOutcome outcome = operation.callStoppingOnInterrupt(Duration.ofSeconds(60));
+                interruptLeftSet[0] = Thread.currentThread().isInterrupted();
+                return outcome;
+            });
+            Thread callerThread = new Thread(caller, "remoting call under test");
+            callerThread.start();
+            assertThat(started.await(60, TimeUnit.SECONDS)).as("the script started").isTrue();
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            assertThat(RunningOperations.isRunning("interrupted-caller")).isTrue();
+
+            callerThread.interrupt();
+            OperationOutcome outcome = caller.get(60, TimeUnit.SECONDS);
+
+            assertThat(outcome.status()).isEqualTo("stopped");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("the script was ended before the call returned").isFalse();
+            assertThat(lines).contains("stopping the train operation and what it started ...");
+            assertThat(interruptLeftSet[0]).as("the interrupt is consumed, so the caller can send the outcome").isFalse();
+            assertThat(RunningOperations.isRunning("interrupted-caller")).isFalse();
+        }
+
+        @Test
+        void withoutAnInterruptItReturnsTheOutcomeOfCall(@TempDir Path tmp) throws Exception {
+            TestProjects.project(tmp, "print(1)\n", "backend: azure");
+            OperationOutcome outcome = EngineOperation.named("validate").inProject(tmp)
+                    .callStoppingOnInterrupt(Duration.ofSeconds(1));
+            assertThat(outcome.status()).isEqualTo("failed");
+            assertThat(outcome.exitCode()).isEqualTo(2);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.jenkins.plugins.cd4ml.pipeline;
 
+import io.jenkins.plugins.cd4ml.operation.KubeconfigFile;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,19 +41,10 @@ final class SecretEnvironment implements Serializable {
         return kubeconfig == null ? null : kubeconfig.clone();
     }
 
-    /** Every secret value, for masking in the build log. */
+    /** Every secret value, for masking in the build log: the variables' and those inside the kubeconfig. */
     List<String> values() {
         List<String> values = new ArrayList<>(variables.values());
-        if (kubeconfig != null) {
-            for (String line : new String(kubeconfig, StandardCharsets.UTF_8).split("\n")) {
-                // the credentials inside a kubeconfig: token, client-key-data, password, ...
-                int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).matches("\\s*(token|client-key-data|password|"
-                        + "client-certificate-data|id-token|refresh-token)")) {
-                    values.add(line.substring(colon + 1).trim().replace("\"", ""));
-                }
-            }
-        }
+        values.addAll(KubeconfigFile.secretsOf(kubeconfig));
         return values;
     }
 
