@@ -44,6 +44,9 @@ final class Cd4mlStepExecution extends StepExecution {
     @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED",
             justification = "an abort of this JVM's run; after a restart onResume fails the step")
     private transient volatile Throwable stopCause;
+    @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED",
+            justification = "completion of this JVM's run; after a restart onResume completes the step once")
+    private transient boolean completed;
 
     Cd4mlStepExecution(Cd4mlStep step, StepContext context) {
         super(context);
@@ -74,20 +77,35 @@ final class Cd4mlStepExecution extends StepExecution {
             Cd4mlAction.record(run, new Cd4mlAction.Record(result, reportArtifact));
             Throwable stopped = stopCause;
             if (stopped != null) {
-                context.onFailure(stopped);
+                fail(stopped);
             } else if (!result.succeeded() && request.failOnError) {
-                context.onFailure(new AbortException(Messages.Cd4mlStep_Failed(request.operation, result.message)));
-            } else {
+                fail(new AbortException(Messages.Cd4mlStep_Failed(request.operation, result.message)));
+            } else if (markCompleted()) {
                 context.onSuccess(request.json ? result.json : result.documentCopy());
             }
         } catch (Throwable t) {
             Throwable stopped = stopCause;
             if (stopped != null) {
                 stopped.addSuppressed(t);
-                context.onFailure(stopped);
+                fail(stopped);
             } else {
-                context.onFailure(t);
+                fail(t);
             }
+        }
+    }
+
+    /** True the first time only: the step is completed once, whichever of its run and a stop gets there first. */
+    private synchronized boolean markCompleted() {
+        if (completed) {
+            return false;
+        }
+        completed = true;
+        return true;
+    }
+
+    private void fail(Throwable cause) {
+        if (markCompleted()) {
+            getContext().onFailure(cause);
         }
     }
 
@@ -150,12 +168,12 @@ final class Cd4mlStepExecution extends StepExecution {
         if (running != null) {
             running.cancel(true);
         }
-        getContext().onFailure(cause);
+        fail(cause);
     }
 
     @Override
     public void onResume() {
-        getContext().onFailure(new AbortException(Messages.Cd4mlStep_NoResume(request.operation)));
+        fail(new AbortException(Messages.Cd4mlStep_NoResume(request.operation)));
     }
 
     @Override
