@@ -12,7 +12,6 @@ import io.jenkins.plugins.cd4ml.deploy.RolloutProblem;
 import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,10 +27,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:deployed (or, local without Docker, smoke-tested)", "1:the rollout failed (and was rolled "
                 + "back) or the smoke test failed", "2:bad usage or configuration"})
-final class DeployCommand implements Callable<Integer>, HasCommonOptions {
-
-    @Mixin
-    CommonOptions common;
+final class DeployCommand extends ProjectCommand {
 
     @Mixin
     DeployOptions target;
@@ -53,14 +49,7 @@ final class DeployCommand implements Callable<Integer>, HasCommonOptions {
     Integer canaryWeight;
 
     @Override
-    public CommonOptions common() {
-        return common;
-    }
-
-    @Override
-    public Integer call() {
-        ProjectConfig config = common.loader().load();
-        Console console = common.console();
+    int run(ProjectConfig config, Console console) {
         Deployer deployer = target.deployer(config, common);
         DeployTarget where = deployer.target();
         DeployResult result;

@@ -13,9 +13,7 @@ import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cd4ml gate}: checks a stored model against quality_gate. */
@@ -26,10 +24,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the model passed", "1:the model failed the gate", "2:bad usage or configuration "
                 + "(no quality_gate section, no such model)"})
-final class GateCommand implements Callable<Integer>, HasCommonOptions {
-
-    @Mixin
-    CommonOptions common;
+final class GateCommand extends ProjectCommand {
 
     @Option(names = "--model", paramLabel = "VERSION",
             description = "The model version to check (12 hex digits). Default: the current model (LATEST).")
@@ -42,14 +37,7 @@ final class GateCommand implements Callable<Integer>, HasCommonOptions {
     boolean promote;
 
     @Override
-    public CommonOptions common() {
-        return common;
-    }
-
-    @Override
-    public Integer call() {
-        ProjectConfig config = common.loader().load();
-        Console console = common.console();
+    int run(ProjectConfig config, Console console) {
         GateResult result;
         String promoted = null;
         try (ModelLocator models = ModelLocator.forProject(config, common.context())) {

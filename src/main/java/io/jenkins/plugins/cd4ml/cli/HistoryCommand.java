@@ -17,7 +17,6 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -31,10 +30,7 @@ import picocli.CommandLine.Option;
                 + "(default: now).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:listed", "1:the cluster could not be read", "2:bad usage or configuration"})
-final class HistoryCommand implements Callable<Integer>, HasCommonOptions {
-
-    @Mixin
-    CommonOptions common;
+final class HistoryCommand extends ProjectCommand {
 
     @Mixin
     DeployOptions target;
@@ -44,14 +40,7 @@ final class HistoryCommand implements Callable<Integer>, HasCommonOptions {
     String at;
 
     @Override
-    public CommonOptions common() {
-        return common;
-    }
-
-    @Override
-    public Integer call() {
-        ProjectConfig config = common.loader().load();
-        Console console = common.console();
+    int run(ProjectConfig config, Console console) {
         Optional<Instant> when = Optional.ofNullable(at).map(HistoryCommand::time);
         Function<String, Map<String, Double>> metrics = metrics(config, common.context());
         Deployer deployer = target.deployer(config, common);

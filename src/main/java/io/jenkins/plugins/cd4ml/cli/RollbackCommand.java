@@ -7,10 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cd4ml rollback}: serve an earlier Helm revision again. */
-@Command(name = "rollback", mixinStandardHelpOptions = true,
+@Command(name = "rollback",
         description = "Deploy the values of an earlier revision of the release again (default: the last successful "
                 + "one before the current), with --atomic --wait like a deploy. The history gains a revision.",
-        exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:rolled back", "1:the rollout failed, or the command was stopped",
             "2:bad usage or configuration"})
 final class RollbackCommand extends ReleaseChangeCommand {
