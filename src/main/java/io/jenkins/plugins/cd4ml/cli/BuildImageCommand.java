@@ -5,7 +5,6 @@ import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.image.ImageResult;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,10 +17,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the image was built (and pushed)", "1:the build or push failed, or was stopped",
             "2:bad usage or configuration"})
-final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
-
-    @Mixin
-    CommonOptions common;
+final class BuildImageCommand extends ProjectCommand {
 
     @Mixin
     ImageOptions image;
@@ -40,14 +36,7 @@ final class BuildImageCommand implements Callable<Integer>, HasCommonOptions {
     boolean noCache;
 
     @Override
-    public CommonOptions common() {
-        return common;
-    }
-
-    @Override
-    public Integer call() {
-        ProjectConfig config = common.loader().load();
-        Console console = common.console();
+    int run(ProjectConfig config, Console console) {
         EngineContext context = common.context();
         ServingImage build = model == null ? ServingImage.forPromotedModel(config, context)
                 : ServingImage.forModel(config, model, context);

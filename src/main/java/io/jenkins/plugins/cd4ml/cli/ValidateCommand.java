@@ -4,28 +4,17 @@ import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code cd4ml validate}: checks config.yaml and the files it names without running anything. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check config.yaml, features.yaml and the files they name; report every problem at once.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the project is valid", "2:the configuration has problems (each printed as file:line:column)"})
-final class ValidateCommand implements Callable<Integer>, HasCommonOptions {
-
-    @Mixin
-    CommonOptions common;
+final class ValidateCommand extends ProjectCommand {
 
     @Override
-    public CommonOptions common() {
-        return common;
-    }
-
-    @Override
-    public Integer call() {
-        ProjectConfig config = common.loader().load();
+    int run(ProjectConfig config, Console console) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("status", "valid");
         result.put("project", config.name());
@@ -35,7 +24,6 @@ final class ValidateCommand implements Callable<Integer>, HasCommonOptions {
         result.put("metrics", config.train().metrics().stream().map(m -> m.name()).toList());
         List<String> sections = Sections.present(config);
         result.put("sections", sections);
-        Console console = common.console();
         console.result(result, config.file().getFileName() + " is valid: project " + config.name() + ", "
                 + config.train().backend().configName() + " training, " + config.features().features().size()
                 + " features, sections " + String.join(", ", sections) + "\n");
