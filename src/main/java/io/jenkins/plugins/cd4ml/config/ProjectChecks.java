@@ -6,12 +6,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Rules that span settings or reach outside the file: named files exist, the backend gets the
  * kind of data it can read, the tuning objective is a metric training reports.
  */
 final class ProjectChecks {
+
+    /** SageMaker's limit on the hyperparameter ranges of one tuning job, and on a categorical's values. */
+    private static final int SAGEMAKER_MOST_RANGES = 30;
+    private static final int SAGEMAKER_MOST_VALUES = 30;
+    private static final Pattern TUNING_JOB_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}");
 
     private final YamlFile file;
     private final Path directory;
@@ -161,6 +167,63 @@ final class ProjectChecks {
                     + (near != null ? " (did you mean '" + near + "'?)" : "") + "; "
                     + (metrics.isEmpty() ? "add it to train.metrics with the regex that reads it from the log"
                             : "defined: " + String.join(", ", metrics)));
+        }
+        sagemakerTuning(tune, train);
+    }
+
+    /**
+     * What SageMaker's own tuning jobs refuse, checked before anything is created: it runs when
+     * {@code train.backend} is sagemaker and {@code tune.native} is not false.
+     */
+    private void sagemakerTuning(TuneConfig tune, TrainConfig train) {
+        boolean sagemakerNative = train.backend() == Backend.SAGEMAKER && tune.nativeTuning();
+        if (!tune.warmStart().isEmpty() && !sagemakerNative) {
+            problem("tune.warm_start", "warm_start names earlier SageMaker tuning jobs to start from, which only "
+                    + "SageMaker's own tuning does (train.backend: sagemaker without tune.native: false); remove it");
+        }
+        if (!sagemakerNative) {
+            return;
+        }
+        String optOut = "or set tune.native: false to search in cd4ml with SageMaker training jobs as trials";
+        if (tune.parameters().size() > SAGEMAKER_MOST_RANGES) {
+            problem("tune.parameters", "SageMaker tunes at most " + SAGEMAKER_MOST_RANGES + " hyperparameters in "
+                    + "one tuning job; found " + tune.parameters().size() + ": tune fewer, " + optOut);
+        }
+        long combinations = 1;
+        for (Map.Entry<String, TuneConfig.Parameter> entry : tune.parameters().entrySet()) {
+            String path = "tune.parameters." + entry.getKey();
+            TuneConfig.Parameter p = entry.getValue();
+            long values;
+            if (p.type().equals("categorical")) {
+                values = p.values().size();
+                if (values > SAGEMAKER_MOST_VALUES) {
+                    problem(path + ".values", "SageMaker takes at most " + SAGEMAKER_MOST_VALUES + " values for a "
+                            + "categorical hyperparameter; found " + values + ": list fewer, " + optOut);
+                }
+            } else if (p.type().equals("int") && p.min().isPresent() && p.max().isPresent()) {
+                values = (long) (p.max().get() - p.min().get()) + 1;
+                if (tune.strategy().equals("grid") && values > SAGEMAKER_MOST_VALUES) {
+                    problem(path, "SageMaker's grid search takes categorical values only, at most "
+                            + SAGEMAKER_MOST_VALUES + " per hyperparameter; cd4ml passes an int range as its values, "
+                            + "but this one has " + values + ": narrow it, use another strategy, " + optOut);
+                }
+            } else {
+                values = Long.MAX_VALUE;
+            }
+            combinations = values == Long.MAX_VALUE || combinations > Integer.MAX_VALUE ? Long.MAX_VALUE
+                    : combinations * values;
+        }
+        if (tune.strategy().equals("grid") && combinations != Long.MAX_VALUE && combinations > tune.maxTrials()) {
+            problem("tune.max_trials", "SageMaker's grid search runs every combination of the values (" + combinations
+                    + " here) and cannot stop after max_trials (" + tune.maxTrials() + "): set max_trials to "
+                    + combinations + ", list fewer values, " + optOut);
+        }
+        for (String parent : tune.warmStart()) {
+            if (parent.length() > 32 || !TUNING_JOB_NAME.matcher(parent).matches()) {
+                problem("tune.warm_start", "'" + parent + "' cannot be a SageMaker tuning job name (1 to 32 letters, "
+                        + "digits and '-', starting and ending with a letter or digit); give the names as "
+                        + "'aws sagemaker list-hyper-parameter-tuning-jobs' shows them");
+            }
         }
     }
 

@@ -104,6 +104,17 @@ public final class Trainer {
     }
 
     /**
+     * The hyperparameters a run of this trainer gets: {@code train.hyperparameters} with the
+     * {@link #withHyperparameters} overrides applied (a SageMaker tuning job sends them as its
+     * static hyperparameters).
+     */
+    public Map<String, String> hyperparameters() {
+        Map<String, String> hyperparameters = new LinkedHashMap<>(config.train().hyperparameters());
+        hyperparameters.putAll(hyperparameterOverrides);
+        return hyperparameters;
+    }
+
+    /**
      * Whether to promote the stored model (make it what {@code LATEST} names); off by default, so
      * tuning trials and models a gate has yet to check are stored only.
      */
@@ -197,8 +208,7 @@ public final class Trainer {
             throw TrainingBackend.cannotAttach(chosen.name()); // before any directory or data is staged
         }
         String runId = attachTo != null ? attachTo : this.runId != null ? this.runId : newRunId(started);
-        Map<String, String> hyperparameters = new LinkedHashMap<>(train.hyperparameters());
-        hyperparameters.putAll(hyperparameterOverrides);
+        Map<String, String> hyperparameters = hyperparameters();
         try {
             RunDirectory dir = RunDirectory.create(config.directory().resolve(".cd4ml/runs").resolve(runId));
             dir.writeConfig(hyperparameters, List.copyOf(train.channels().keySet()));

@@ -11,6 +11,7 @@ import io.jenkins.plugins.cd4ml.event.Event;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import io.jenkins.plugins.cd4ml.train.TrainingResult;
+import io.jenkins.plugins.cd4ml.train.sagemaker.SageMakerTrainingBackend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +51,10 @@ import java.util.regex.Pattern;
  * context's token (or interrupting the calling thread) stops every running trial before
  * {@link OperationStoppedException} is thrown. Trials are stored, never promoted: promotion is the
  * caller's, after the gate.
+ *
+ * <p>On the sagemaker backend (unless {@code tune.native: false}) SageMaker tunes instead: one
+ * hyperparameter tuning job whose training jobs are the trials, its best job's model stored
+ * like any other; cancelling sends {@code StopHyperParameterTuningJob}.
  */
 public final class Tuner {
 
@@ -67,6 +72,7 @@ public final class Tuner {
     private final Map<String, String> environment;
     private UnaryOperator<Trainer> trainerSetup = UnaryOperator.identity();
     private Search search;
+    private SageMakerTrainingBackend sagemaker;
 
     private Tuner(ProjectConfig config, TuneConfig tune, EngineContext context) {
         this.config = config;
@@ -102,6 +108,16 @@ public final class Tuner {
     }
 
     /**
+     * Runs SageMaker's own tuning job (on the sagemaker backend, unless {@code tune.native: false})
+     * through this backend and its clients instead of one made from the context's clients; the
+     * best job's model is stored through it too.
+     */
+    public Tuner withSageMaker(SageMakerTrainingBackend backend) {
+        this.sagemaker = backend;
+        return this;
+    }
+
+    /**
      * Runs the tune.
      *
      * @return the result, also when it failed (too many failed trials, none completed)
@@ -118,6 +134,9 @@ public final class Tuner {
     }
 
     private TuneResult tune() {
+        if (search == null && SageMakerTuning.applies(config, tune)) {
+            return new SageMakerTuning(config, tune, context, trainerSetup).run(sagemaker);
+        }
         Instant started = clock.instant();
         String tuneId = tuneId(started);
         try (Search s = search != null ? search : Searches.create(tune, environment,

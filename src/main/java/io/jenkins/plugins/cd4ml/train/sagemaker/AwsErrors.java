@@ -23,15 +23,22 @@ final class AwsErrors {
     private final String region;
     private final String roleArn;
     private final String quotaName;
+    private final String kind;
 
     /**
      * @param roleArn the role the job runs as, named when {@code iam:PassRole} is missing; may be null
      * @param quotaName the Service Quotas entry a job of this kind counts against; may be null
      */
     AwsErrors(String region, String roleArn, String quotaName) {
+        this(region, roleArn, quotaName, "training job");
+    }
+
+    /** @param kind what the calls are for, as messages name it: "training job" or "hyperparameter tuning job" */
+    AwsErrors(String region, String roleArn, String quotaName, String kind) {
         this.region = region;
         this.roleArn = roleArn;
         this.quotaName = quotaName;
+        this.kind = kind;
     }
 
     String region() {
@@ -108,7 +115,7 @@ final class AwsErrors {
         String code = code(error);
         String aws = message(error);
         String operation = permission.substring(permission.indexOf(':') + 1);
-        String where = "(training job " + jobName + ", region " + region + ")";
+        String where = "(" + kind + " " + jobName + ", region " + region + ")";
         if (error instanceof SdkClientException) {
             if (aws.contains("Unable to load credentials")) {
                 return noCredentials(region, error);
@@ -137,6 +144,10 @@ final class AwsErrors {
                     + region + " is used up " + where + ": " + aws, "request an increase in Service Quotas (Amazon "
                     + "SageMaker" + (quotaName == null ? "" : ", '" + quotaName + "'") + "), choose another "
                     + "train.sagemaker.instance_type, or wait for running jobs to finish", error);
+        }
+        if (code.equals("ResourceInUse") && !kind.equals("training job")) {
+            return Cd4mlException.workFailed("a SageMaker " + kind + " named " + jobName + " already exists in "
+                    + region, "tune again: cd4ml names each tuning job anew", error);
         }
         if (code.equals("ResourceInUse")) {
             return Cd4mlException.workFailed("a SageMaker training job named " + jobName + " already exists in "

@@ -15,12 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.sagemaker.model.AlgorithmSpecification;
 import software.amazon.awssdk.services.sagemaker.model.Channel;
 import software.amazon.awssdk.services.sagemaker.model.CheckpointConfig;
 import software.amazon.awssdk.services.sagemaker.model.CreateTrainingJobRequest;
 import software.amazon.awssdk.services.sagemaker.model.DataSource;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterAlgorithmSpecification;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterTrainingJobDefinition;
 import software.amazon.awssdk.services.sagemaker.model.MetricDefinition;
 import software.amazon.awssdk.services.sagemaker.model.OutputDataConfig;
 import software.amazon.awssdk.services.sagemaker.model.ResourceConfig;
@@ -32,8 +35,10 @@ import software.amazon.awssdk.services.sagemaker.model.Tag;
 import software.amazon.awssdk.services.sagemaker.model.TrainingInputMode;
 
 /**
- * Turns a cd4ml training run into a SageMaker {@code CreateTrainingJob} request, and knows where
- * the run's files live under {@code train.output}:
+ * Turns a cd4ml training run into a SageMaker {@code CreateTrainingJob} request, or into the
+ * training job definition of a {@code CreateHyperParameterTuningJob} request (the same parts, so a
+ * tuning trial runs as a single job would), and knows where the run's files live under
+ * {@code train.output}:
  *
  * <pre>
  * &lt;train.output&gt;/&lt;project&gt;/code/&lt;run id&gt;/sourcedir.tar.gz   the code the toolkit runs
@@ -103,53 +108,107 @@ final class JobDefinition {
                 + "no command");
     }
 
+    /**
+     * What a training job and a tuning job's training job definition have in common, built once
+     * by {@link #parts} so that a trial of a SageMaker tuning job runs exactly as a single job
+     * would.
+     *
+     * @param checkpoint spot checkpoints, or null without spot training
+     */
+    record Parts(String role, String image, List<MetricDefinition> metrics, Map<String, String> hyperparameters,
+            List<Channel> channels, OutputDataConfig output, ResourceConfig resources, StoppingCondition stopping,
+            boolean spot, CheckpointConfig checkpoint, Map<String, String> environment) {
+    }
+
     static CreateTrainingJobRequest request(TrainingJob job, String region, Optional<ModelManifest.GitInfo> git) {
-        TrainConfig train = job.project().train();
-        TrainConfig.SageMaker sagemaker = train.sagemaker();
         String name = job.runId();
         if (!NAME.matcher(name).matches()) {
             throw Cd4mlException.badInput("'" + name + "' cannot name a SageMaker training job",
                     "use at most 63 letters, digits and '-', starting and ending with a letter or digit");
         }
+        Parts parts = parts(job, region);
+        CreateTrainingJobRequest.Builder request = CreateTrainingJobRequest.builder()
+                .trainingJobName(name)
+                .roleArn(parts.role())
+                .algorithmSpecification(AlgorithmSpecification.builder()
+                        .trainingImage(parts.image())
+                        .trainingInputMode(TrainingInputMode.FILE)
+                        .metricDefinitions(parts.metrics())
+                        .build())
+                .hyperParameters(parts.hyperparameters())
+                .inputDataConfig(parts.channels())
+                .outputDataConfig(parts.output())
+                .resourceConfig(parts.resources())
+                .enableManagedSpotTraining(parts.spot())
+                .environment(parts.environment())
+                .tags(tags(job, git))
+                .stoppingCondition(parts.stopping());
+        if (parts.checkpoint() != null) {
+            request.checkpointConfig(parts.checkpoint());
+        }
+        return request.build();
+    }
+
+    /**
+     * The training job definition of a tuning job whose run id is {@code job.runId()}: the same
+     * parts as {@link #request}, with the tuned hyperparameters left out of the static ones
+     * (SageMaker refuses a name that is both).
+     */
+    static HyperParameterTrainingJobDefinition tuningDefinition(TrainingJob job, String region, Set<String> tuned) {
+        Parts parts = parts(job, region);
+        Map<String, String> fixed = new LinkedHashMap<>(parts.hyperparameters());
+        fixed.keySet().removeAll(tuned);
+        HyperParameterTrainingJobDefinition.Builder definition = HyperParameterTrainingJobDefinition.builder()
+                .roleArn(parts.role())
+                .algorithmSpecification(HyperParameterAlgorithmSpecification.builder()
+                        .trainingImage(parts.image())
+                        .trainingInputMode(TrainingInputMode.FILE)
+                        .metricDefinitions(parts.metrics())
+                        .build())
+                .staticHyperParameters(fixed)
+                .inputDataConfig(parts.channels())
+                .outputDataConfig(parts.output())
+                .resourceConfig(parts.resources())
+                .enableManagedSpotTraining(parts.spot())
+                .environment(parts.environment())
+                .stoppingCondition(parts.stopping());
+        if (parts.checkpoint() != null) {
+            definition.checkpointConfig(parts.checkpoint());
+        }
+        return definition.build();
+    }
+
+    static Parts parts(TrainingJob job, String region) {
+        TrainConfig train = job.project().train();
+        TrainConfig.SageMaker sagemaker = train.sagemaker();
         String role = sagemaker.roleArn().orElseThrow(() -> Cd4mlException.badInput(
                 "the sagemaker backend needs train.sagemaker.role_arn", "set it to the IAM role SageMaker assumes, "
                         + "arn:aws:iam::<account>:role/<name>"));
         String image = train.image().orElseThrow(() -> Cd4mlException.badInput(
                 "the sagemaker backend needs train.image", "set it to a training image in ECR, e.g. an AWS "
                         + "scikit-learn framework image, or pass --image"));
-        int maxRuntime = seconds(train.timeout(), "train.timeout");
-
-        StoppingCondition.Builder stopping = StoppingCondition.builder().maxRuntimeInSeconds(maxRuntime);
-        CreateTrainingJobRequest.Builder request = CreateTrainingJobRequest.builder()
-                .trainingJobName(name)
-                .roleArn(role)
-                .algorithmSpecification(AlgorithmSpecification.builder()
-                        .trainingImage(image)
-                        .trainingInputMode(TrainingInputMode.FILE)
-                        .metricDefinitions(train.metrics().stream().map(m -> MetricDefinition.builder()
-                                .name(m.name()).regex(m.regex().pattern()).build()).toList())
-                        .build())
-                .hyperParameters(hyperparameters(job, region))
-                .inputDataConfig(channels(train))
-                .outputDataConfig(OutputDataConfig.builder()
-                        .s3OutputPath(prefixUri(projectPrefix(job).child("jobs")))
-                        .build())
-                .resourceConfig(ResourceConfig.builder()
-                        .instanceType(sagemaker.instanceType())
-                        .instanceCount(sagemaker.instanceCount())
-                        .volumeSizeInGB(sagemaker.volumeGb())
-                        .build())
-                .enableManagedSpotTraining(sagemaker.spot())
-                .environment(environment(job))
-                .tags(tags(job, git));
+        StoppingCondition.Builder stopping = StoppingCondition.builder()
+                .maxRuntimeInSeconds(seconds(train.timeout(), "train.timeout"));
+        CheckpointConfig checkpoint = null;
         if (sagemaker.spot()) {
             Duration maxWait = sagemaker.maxWait().orElse(train.timeout());
             stopping.maxWaitTimeInSeconds(seconds(maxWait, "train.sagemaker.max_wait"));
             String checkpoints = sagemaker.checkpointUri()
-                    .orElseGet(() -> prefixUri(projectPrefix(job).child("checkpoints").child(name)));
-            request.checkpointConfig(CheckpointConfig.builder().s3Uri(checkpoints).build());
+                    .orElseGet(() -> prefixUri(projectPrefix(job).child("checkpoints").child(job.runId())));
+            checkpoint = CheckpointConfig.builder().s3Uri(checkpoints).build();
         }
-        return request.stoppingCondition(stopping.build()).build();
+        return new Parts(role, image,
+                train.metrics().stream().map(m -> MetricDefinition.builder()
+                        .name(m.name()).regex(m.regex().pattern()).build()).toList(),
+                hyperparameters(job, region),
+                channels(train),
+                OutputDataConfig.builder().s3OutputPath(prefixUri(projectPrefix(job).child("jobs"))).build(),
+                ResourceConfig.builder()
+                        .instanceType(sagemaker.instanceType())
+                        .instanceCount(sagemaker.instanceCount())
+                        .volumeSizeInGB(sagemaker.volumeGb())
+                        .build(),
+                stopping.build(), sagemaker.spot(), checkpoint, environment(job));
     }
 
     /**
@@ -193,7 +252,7 @@ final class JobDefinition {
         return channels;
     }
 
-    private static List<Tag> tags(TrainingJob job, Optional<ModelManifest.GitInfo> git) {
+    static List<Tag> tags(TrainingJob job, Optional<ModelManifest.GitInfo> git) {
         List<Tag> tags = new ArrayList<>();
         tags.add(Tag.builder().key(TAG_PROJECT).value(job.project().name()).build());
         tags.add(Tag.builder().key(TAG_RUN).value(job.runId()).build());

@@ -5,6 +5,7 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.config.TrainConfig;
+import io.jenkins.plugins.cd4ml.config.TuneConfig;
 import io.jenkins.plugins.cd4ml.engine.Clients;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.model.ContentDigest;
@@ -23,19 +24,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.IdentityProvider;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.Channel;
+import software.amazon.awssdk.services.sagemaker.model.CreateHyperParameterTuningJobRequest;
 import software.amazon.awssdk.services.sagemaker.model.CreateTrainingJobRequest;
 import software.amazon.awssdk.services.sagemaker.model.DescribeTrainingJobResponse;
 import software.amazon.awssdk.services.sagemaker.model.MetricData;
+import software.amazon.awssdk.services.sagemaker.model.ResourceLimits;
 
 /**
  * Trains on Amazon SageMaker: packs the project's code as {@code sourcedir.tar.gz} under
@@ -93,6 +98,14 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
      */
     public static SageMakerTrainingBackend create(ProjectConfig config, Clients clients) {
         return SageMakerClients.backend(config, clients);
+    }
+
+    /**
+     * A new name for a hyperparameter tuning job of {@code project} (at most 32 characters, as
+     * SageMaker requires), to use as the run id given to {@link #tune}.
+     */
+    public static String newTuningJobName(String project, Instant now) {
+        return TuningJobRequest.newName(project, now);
     }
 
     @Override
@@ -160,6 +173,85 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
                     + job.project().train().channels() + "; the model's manifest lists train.channels");
         }
         return follow(jobId, job, events, errors, ran);
+    }
+
+    /**
+     * Runs one SageMaker hyperparameter tuning job for {@code tune} instead of single training
+     * jobs: packs and uploads the code once (named by {@code job.runId()}, which names the tuning
+     * job, at most 32 characters), creates the tuning job with the training job definition a
+     * single {@link #run} would send, and follows it to its end, handing each of its training jobs
+     * to {@code listener} when it appears and whenever its status changes. The best job's model
+     * is not downloaded: {@link #attach} does that like for any finished job.
+     *
+     * @return how the tuning job ended (Completed, Failed, or Stopped by someone else)
+     * @throws OperationStoppedException if the thread was interrupted; StopHyperParameterTuningJob was sent
+     * @throws Cd4mlException if a setting cannot make a tuning job (before anything is uploaded) or AWS refused
+     */
+    public TuningJobOutcome tune(TrainingJob job, TuneConfig tune, Consumer<TunedTrainingJob> listener,
+            EventSink events) {
+        AwsErrors errors = tuningErrors(job);
+        requireCredentials(errors);
+        String name = job.runId();
+        CreateHyperParameterTuningJobRequest request = TuningJobRequest.of(job, tune, errors.region(),
+                GitInfoReader.read(job.project().directory()));
+        uploadCode(job, events);
+        try {
+            errors.call("sagemaker:CreateHyperParameterTuningJob", name,
+                    () -> sagemaker.createHyperParameterTuningJob(request));
+        } catch (InterruptedException e) {
+            throw stopTuning(name, errors, events); // the request may have reached SageMaker
+        }
+        TrainConfig.SageMaker options = job.project().train().sagemaker();
+        ResourceLimits limits = request.hyperParameterTuningJobConfig().resourceLimits();
+        events.info("created SageMaker hyperparameter tuning job " + name + " in " + errors.region() + " ("
+                + request.hyperParameterTuningJobConfig().strategyAsString() + ", "
+                + (limits.maxNumberOfTrainingJobs() == null ? "every combination"
+                        : limits.maxNumberOfTrainingJobs() + " training jobs at most") + ", "
+                + limits.maxParallelTrainingJobs() + " at a time, each " + options.instanceCount() + " x "
+                + options.instanceType() + (options.spot() ? ", spot" : "") + ")");
+        try {
+            return new TuningJobWatcher(sagemaker, errors, sleeper, events).followToEnd(name, listener);
+        } catch (InterruptedException e) {
+            throw stopTuning(name, errors, events);
+        }
+    }
+
+    /** Like {@link #stop}, for a tuning job: SageMaker then stops every training job it runs. */
+    private OperationStoppedException stopTuning(String name, AwsErrors errors, EventSink events) {
+        Thread.interrupted(); // AWS calls refuse to run on an interrupted thread
+        String state = "StopHyperParameterTuningJob sent";
+        try {
+            events.info("stopping SageMaker hyperparameter tuning job " + name + " and its training jobs");
+            try {
+                errors.call("sagemaker:StopHyperParameterTuningJob", name, () -> sagemaker
+                        .stopHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name)));
+            } catch (Cd4mlException e) {
+                if (!"ValidationException".equals(codeOf(e)) && !"ResourceNotFound".equals(codeOf(e))) {
+                    events.warn("could not stop SageMaker hyperparameter tuning job " + name + ": " + e.getMessage()
+                            + "; stop it with 'aws sagemaker stop-hyper-parameter-tuning-job "
+                            + "--hyper-parameter-tuning-job-name " + name + "'");
+                    state = "it may still be running";
+                }
+                // ValidationException / ResourceNotFound: it already ended, or was never created
+            }
+            TuningJobWatcher watcher = new TuningJobWatcher(sagemaker, errors, sleeper, EventSink.NONE);
+            for (int i = 0; i < STOP_POLLS; i++) {
+                try {
+                    String status = watcher.describe(name).hyperParameterTuningJobStatusAsString();
+                    if (status != null && STOPPING_OR_DONE.contains(status)) {
+                        state = status;
+                        break;
+                    }
+                } catch (Cd4mlException e) {
+                    break; // never created, or no longer visible
+                }
+                sleeper.sleep(STOP_POLL);
+            }
+        } catch (InterruptedException again) {
+            // a second interrupt: stop waiting for the confirmation
+        }
+        Thread.currentThread().interrupt();
+        return new OperationStoppedException("SageMaker hyperparameter tuning job " + name + " (" + state + ")");
     }
 
     /** The part shared by {@link #run} and {@link #attach}: follow the job, then take its result. */
@@ -346,6 +438,13 @@ public final class SageMakerTrainingBackend implements TrainingBackend {
 
     private static String kilobytes(long bytes) {
         return bytes < 1024 ? bytes + " B" : (bytes + 1023) / 1024 + " KB";
+    }
+
+    private AwsErrors tuningErrors(TrainingJob job) {
+        TrainConfig.SageMaker options = job.project().train().sagemaker();
+        String region = sagemaker.serviceClientConfiguration().region().id();
+        return new AwsErrors(region, options.roleArn().orElse(null), options.instanceType() + " for "
+                + (options.spot() ? "spot " : "") + "training job usage", "hyperparameter tuning job");
     }
 
     private AwsErrors errors(TrainingJob job) {

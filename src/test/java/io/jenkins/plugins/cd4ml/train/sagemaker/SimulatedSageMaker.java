@@ -47,12 +47,13 @@ final class SimulatedSageMaker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WireMockServer server;
+    private final SimulatedTuning tuning = new SimulatedTuning();
     private final List<Describe> states = new ArrayList<>();
     private int position;
 
     SimulatedSageMaker() {
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort()
-                .globalTemplating(true));
+                .globalTemplating(true).extensions(tuning));
         server.start();
     }
 
@@ -91,6 +92,25 @@ final class SimulatedSageMaker implements AutoCloseable {
     CloudWatchLogsClient logs() {
         return CloudWatchLogsClient.builder().endpointOverride(URI.create(server.baseUrl())).region(Region.EU_WEST_1)
                 .credentialsProvider(testCredentials()).overrideConfiguration(fastRetries()).build();
+    }
+
+    /**
+     * Answers the tuning-job operations, and DescribeTrainingJob and the CloudWatch log of the
+     * training jobs they launch, with {@link SimulatedTuning}, whose jobs use {@code s3} and
+     * keep their container files under {@code work}.
+     */
+    SimulatedTuning runsTuningJobs(software.amazon.awssdk.services.s3.S3Client s3, java.nio.file.Path work) {
+        tuning.use(s3, work);
+        for (String operation : List.of("CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob",
+                "ListTrainingJobsForHyperParameterTuningJob", "StopHyperParameterTuningJob", "DescribeTrainingJob")) {
+            server.stubFor(sagemakerCall(operation).atPriority(1)
+                    .willReturn(aResponse().withTransformers(SimulatedTuning.NAME)));
+        }
+        for (String operation : List.of("DescribeLogStreams", "GetLogEvents")) {
+            server.stubFor(logsCall(operation).atPriority(1).willReturn(aResponse()
+                    .withTransformers(SimulatedTuning.NAME)));
+        }
+        return tuning;
     }
 
     // --- stubs -----------------------------------------------------------------------------------
