@@ -9,7 +9,9 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.DaemonThreadFactory;
 import hudson.util.NamingThreadFactory;
+import io.jenkins.plugins.cd4ml.report.RunReport;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -109,7 +111,10 @@ final class Cd4mlStepExecution extends StepExecution {
         }
     }
 
-    /** Archives the report the operation wrote, if any, as {@code cd4ml/<operation>/report.html}. */
+    /**
+     * Archives the report the operation wrote, if any, as {@code cd4ml/<operation>/report.html},
+     * with the stylesheet beside it.
+     */
     private static String archiveReport(Run<?, ?> run, FilePath project, Launcher launcher, TaskListener listener,
             AgentResult result) throws IOException, InterruptedException {
         if (result.report == null) {
@@ -121,10 +126,16 @@ final class Cd4mlStepExecution extends StepExecution {
             listener.getLogger().println(Messages.Cd4mlStep_ReportMissing(result.report));
             return null;
         }
-        String artifact = "cd4ml/" + result.operation + "/" + report.getName();
-        run.pickArtifactManager().archive(parent, launcher, BuildListenerAdapter.wrap(listener),
-                Map.of(artifact, report.getName()));
-        return artifact;
+        String folder = "cd4ml/" + result.operation + "/";
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(folder + report.getName(), report.getName());
+        // the report reads its stylesheet from beside it: Jenkins serves artifacts under a CSP
+        // without inline styles (style-src 'self'), so report.css must be archived with it
+        if (parent.child(RunReport.STYLESHEET).exists()) {
+            files.put(folder + RunReport.STYLESHEET, RunReport.STYLESHEET);
+        }
+        run.pickArtifactManager().archive(parent, launcher, BuildListenerAdapter.wrap(listener), files);
+        return folder + report.getName();
     }
 
     private static <T> T required(T value, Class<T> type) throws AbortException {

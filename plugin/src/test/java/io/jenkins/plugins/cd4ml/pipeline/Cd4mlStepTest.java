@@ -15,6 +15,7 @@ import hudson.util.Secret;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import jenkins.util.VirtualFile;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
@@ -113,6 +114,20 @@ class Cd4mlStepTest {
         String page = j.createWebClient().getPage(b, "cd4ml").asNormalizedText();
         assertTrue(page.contains(action.getModelVersion()), page);
         assertTrue(j.createWebClient().getPage(b).asNormalizedText().contains("model " + action.getModelVersion()));
+    }
+
+    @Test
+    void aRunArchivesItsReportWithTheStylesheetBesideIt() throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(PROJECT + TRAIN_PY + """
+                def r = cd4ml operation: 'run'
+                echo "status=${r.status}"
+                """));
+        j.assertLogContains("status=succeeded", b);
+        VirtualFile archived = b.getArtifactManager().root().child("cd4ml/run");
+        assertTrue(archived.child("report.html").isFile());
+        // Jenkins serves artifacts without inline styles (CSP style-src 'self'): the report links report.css
+        assertTrue(archived.child("report.css").isFile());
+        assertEquals("cd4ml/run/report.html", b.getAction(Cd4mlAction.class).getReportArtifact());
     }
 
     @Test
