@@ -150,7 +150,7 @@ final class Cd4mlStepExecution extends StepExecution {
         boolean first = stopCause == null;
         stopCause = cause;
         if (first) {
-            // execute, not submit: nothing waits for this call (and SpotBugs flags an ignored Future)
+            // execute, not submit: nothing waits for this call, so no Future is dropped
             WORKERS.execute(() -> cancelOnAgent(cause));
         } else {
             interruptCall(cause);
