@@ -64,6 +64,21 @@ class RunDeployCliTest {
         return new CliTest.Outcome(code, out.toString(), err.toString());
     }
 
+    /** The URL the run's summary says the local container of {@code release} serves on. */
+    static String servedUrl(String out, String release) {
+        Matcher served = Pattern.compile("deploy +succeeded +cd4ml-" + release
+                + "-[0-9a-f]{4} serves (http://127\\.0\\.0\\.1:[0-9]+/) \\(smoke test passed\\)").matcher(out);
+        assertThat(served.find()).as(out).isTrue();
+        return served.group(1);
+    }
+
+    /** One {@code POST /predict} with a JSON body to a server at {@code url}. */
+    static HttpResponse<String> predict(String url, String json) throws IOException, InterruptedException {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                URI.create(url + "predict")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Nested
     class WithoutAContainer {
 
@@ -202,15 +217,7 @@ class RunDeployCliTest {
                         project.toString(), "--repository", repository);
 
                 assertThat(o.exitCode()).as(o.err()).isZero();
-                Matcher served = Pattern.compile("deploy +succeeded +cd4ml-" + release
-                        + "-[0-9a-f]{4} serves (http://127\\.0\\.0\\.1:[0-9]+/) \\(smoke test passed\\)")
-                        .matcher(o.out());
-                assertThat(served.find()).as(o.out()).isTrue();
-                HttpResponse<String> prediction = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .build().send(HttpRequest.newBuilder(URI.create(served.group(1) + "predict"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString("{\"rooms\": 4, \"area\": 100}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> prediction = predict(servedUrl(o.out(), release), "{\"rooms\": 4, \"area\": 100}");
                 assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
                 // 20 * 4 + 3 * 100 = 380, within the noise the data has
                 double price = Json.mapper().readTree(prediction.body()).get("predictions").get(0).asDouble();
@@ -241,14 +248,8 @@ class RunDeployCliTest {
                         "tagging the local image by model version");
                 assertThat(o.out()).containsPattern("image +succeeded +" + repository + ":[0-9a-f]{12} \\(not pushed; "
                         + "image id sha256:[0-9a-f]{12}\\) with docker");
-                Matcher served = Pattern.compile("deploy +succeeded +cd4ml-" + release
-                        + "-[0-9a-f]{4} serves (http://127\\.0\\.0\\.1:[0-9]+/) \\(smoke test passed\\)").matcher(o.out());
-                assertThat(served.find()).as(o.out()).isTrue();
-                HttpResponse<String> prediction = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
-                        URI.create(served.group(1) + "predict")).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"sepal_length\": 6.7, \"sepal_width\": 3.0, "
-                                + "\"petal_length\": 5.2, \"petal_width\": 2.3}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> prediction = predict(servedUrl(o.out(), release), "{\"sepal_length\": 6.7, "
+                        + "\"sepal_width\": 3.0, \"petal_length\": 5.2, \"petal_width\": 2.3}");
                 assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
                 assertThat(prediction.body()).contains("virginica");
             } finally {

@@ -54,6 +54,17 @@ class MainJobTest {
                 .cancel(cancel).build();
     }
 
+    /** The main job of {@code config} in a context of its own (events kept nowhere, a token nobody cancels). */
+    private static MainJob job(ProjectConfig config) {
+        return MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()));
+    }
+
+    /** The run's model is what LATEST names now. */
+    private static void assertPromoted(Path project, RunResult result) throws Exception {
+        assertThat(Files.readString(project.resolve(".cd4ml/models/demo/LATEST")).strip())
+                .isEqualTo(result.training().orElseThrow().modelVersion());
+    }
+
     private static StageStatus status(RunResult result, String stage) {
         return result.stages().stream().filter(s -> s.name().equals(stage)).findFirst().orElseThrow().status();
     }
@@ -65,29 +76,25 @@ class MainJobTest {
         void withoutAGateTheTrainedModelIsPromoted(@TempDir Path tmp) throws Exception {
             ProjectConfig config = project(tmp, TRAIN_PY, "");
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .call();
+            RunResult result = job(config).call();
 
             assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
             assertThat(result.stages()).extracting(StageResult::name)
                     .containsExactly("validate", "train", "tune", "gate", "promote", "image", "deploy");
             assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
-            String version = result.training().orElseThrow().modelVersion();
-            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+            assertPromoted(tmp, result);
         }
 
         @Test
         void aModelThatPassesTheGateIsPromoted(@TempDir Path tmp) throws Exception {
             ProjectConfig config = project(tmp, TRAIN_PY, "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\n");
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .call();
+            RunResult result = job(config).call();
 
             assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
             assertThat(status(result, "gate")).isEqualTo(StageStatus.SUCCEEDED);
             assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
-            String version = result.training().orElseThrow().modelVersion();
-            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+            assertPromoted(tmp, result);
         }
 
         @Test
@@ -100,8 +107,7 @@ class MainJobTest {
                       image: {repository: 127.0.0.1:9/cd4ml-test/never-pushed, tag: '{model_version}'}
                     """);
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .requesting("image").withImage(image -> image.withPush(true)).call();
+            RunResult result = job(config).requesting("image").withImage(image -> image.withPush(true)).call();
 
             assertThat(result.status()).isEqualTo(RunResult.FAILED);
             assertThat(status(result, "gate")).isEqualTo(StageStatus.FAILED);
@@ -128,16 +134,14 @@ class MainJobTest {
                       metrics: {accuracy: {min: 0.9}}
                     """);
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .call();
+            RunResult result = job(config).call();
 
             assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
             assertThat(status(result, "train")).isEqualTo(StageStatus.SKIPPED);
             assertThat(status(result, "tune")).isEqualTo(StageStatus.SUCCEEDED);
             assertThat(status(result, "gate")).isEqualTo(StageStatus.SUCCEEDED);
             assertThat(status(result, "promote")).isEqualTo(StageStatus.SUCCEEDED);
-            String version = result.training().orElseThrow().modelVersion();
-            assertThat(Files.readString(tmp.resolve(".cd4ml/models/demo/LATEST")).strip()).isEqualTo(version);
+            assertPromoted(tmp, result);
         }
     }
 
@@ -154,8 +158,7 @@ class MainJobTest {
         void aDeployNotRequestedIsSkipped(@TempDir Path tmp) throws Exception {
             ProjectConfig config = project(tmp, TRAIN_PY, DEPLOY);
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
-                    .call();
+            RunResult result = job(config).call();
 
             assertThat(result.succeeded()).as(String.valueOf(result.error())).isTrue();
             assertThat(status(result, "deploy")).isEqualTo(StageStatus.SKIPPED);
@@ -166,8 +169,7 @@ class MainJobTest {
         void aRequestedDeployToAnUnknownEnvironmentFailsBeforeTraining(@TempDir Path tmp) throws Exception {
             ProjectConfig config = project(tmp, TRAIN_PY, DEPLOY);
 
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MainJob.forProject(config,
-                    context(new CopyOnWriteArrayList<>(), new CancelToken())).withEnvironment("nowhere")
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> job(config).withEnvironment("nowhere")
                     .requesting("deploy").call()).hasMessageContaining("nowhere");
             assertThat(tmp.resolve(".cd4ml/runs")).as("nothing was trained").doesNotExist();
         }
@@ -185,7 +187,7 @@ class MainJobTest {
                         depth: {type: int, min: 2, max: 8}
                     """);
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+            RunResult result = job(config)
                     .withStages(List.of(new ValidateStage(), new TrainStage(t -> t),
                             new NotAvailableStage("tune", c -> c.tune().isPresent(), "tune", false)))
                     .requesting("tune").call();
@@ -208,7 +210,7 @@ class MainJobTest {
                       image: {repository: 127.0.0.1:9/cd4ml-test/never-pushed, tag: '{model_version}'}
                     """);
 
-            RunResult result = MainJob.forProject(config, context(new CopyOnWriteArrayList<>(), new CancelToken()))
+            RunResult result = job(config)
                     .withStages(List.of(new ValidateStage(), new TrainStage(t -> t),
                             new NotAvailableStage("gate", c -> c.qualityGate().isPresent(), "quality_gate", true),
                             new ImageStage(image -> image.withPush(true), Optional.empty())))

@@ -381,19 +381,9 @@ class TunerTest {
             Path markers = tmp.resolve("m");
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             List<Event> events = new CopyOnWriteArrayList<>();
-            Thread tuning = new Thread(() -> {
-                try {
-                    tuner(config, markers, events).call();
-                } catch (Throwable t) {
-                    thrown.set(t);
-                }
-            });
-            tuning.start();
+            Thread tuning = inBackground(tuner(config, markers, events), thrown);
             Path pids = markers.resolve("pids");
-            for (int i = 0; i < 600 && countFiles(pids) < 2; i++) {
-                Thread.sleep(100);
-            }
-            assertThat(countFiles(pids)).as("both trials started").isEqualTo(2);
+            awaitTrials(pids, 2);
 
             tuning.interrupt();
             tuning.join(60_000);
@@ -430,20 +420,10 @@ class TunerTest {
             Path markers = tmp.resolve("m");
             CancelToken token = new CancelToken();
             AtomicReference<Throwable> thrown = new AtomicReference<>();
-            Thread tuning = new Thread(() -> {
-                try {
-                    Tuner.forProject(config, EngineContext.builder().environment(ObjectiveProjects.environment(markers))
-                            .cancel(token).build()).call();
-                } catch (Throwable t) {
-                    thrown.set(t);
-                }
-            });
-            tuning.start();
+            Thread tuning = inBackground(Tuner.forProject(config, EngineContext.builder().environment(
+                    ObjectiveProjects.environment(markers)).cancel(token).build()), thrown);
             Path pids = markers.resolve("pids");
-            for (int i = 0; i < 600 && countFiles(pids) < 1; i++) {
-                Thread.sleep(100);
-            }
-            assertThat(countFiles(pids)).as("the trial started").isEqualTo(1);
+            awaitTrials(pids, 1);
             Thread.sleep(300); // its SIGTERM handler is installed right after the pid file
             // the front end's own registration: the same stop, delivered a moment later
             token.onCancel(() -> new Thread(() -> {
@@ -468,6 +448,27 @@ class TunerTest {
                     Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
                 }
             }
+        }
+
+        /** Starts the tune on a thread of its own; what it throws lands in {@code thrown}. */
+        private static Thread inBackground(Tuner tuner, AtomicReference<Throwable> thrown) {
+            Thread tuning = new Thread(() -> {
+                try {
+                    tuner.call();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            tuning.start();
+            return tuning;
+        }
+
+        /** Waits (up to a minute) until {@code trials} trials wrote their pid files. */
+        private static void awaitTrials(Path pids, int trials) throws Exception {
+            for (int i = 0; i < 600 && countFiles(pids) < trials; i++) {
+                Thread.sleep(100);
+            }
+            assertThat(countFiles(pids)).as("trials started").isEqualTo(trials);
         }
 
         private static long countFiles(Path dir) throws Exception {
