@@ -29,6 +29,8 @@ from .log_encoding import Unencodable, forward_entry, json_line
 log = logging.getLogger("cd4ml_serving")
 
 DROP_REASONS = ("queue_full", "encode_error", "peer_not_reading", "shutdown")
+# The reasons each sink can drop for: nothing acknowledges a write to stdout, so never peer_not_reading.
+SINK_DROP_REASONS = {"stdout": ("queue_full", "encode_error", "shutdown"), "fluentd": DROP_REASONS}
 _BATCH_RECORDS = 256  # records per write or forward message
 
 

@@ -11,6 +11,8 @@ from typing import Optional, Sequence, Tuple
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from .logging_sink import SINK_DROP_REASONS
+
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 OTHER_CLASS = "other"  # keeps label cardinality bounded for regressors and unknown labels
@@ -45,7 +47,8 @@ class Metrics:
         self._version = model_version
 
     def log_counters(self, sinks: Sequence[str], reasons: Sequence[str]) -> "PrometheusLogCounters":
-        """The prediction log's counters, every sink and reason exported as 0 from the start."""
+        """The prediction log's counters, every sink and each reason it can drop for
+        (logging_sink.SINK_DROP_REASONS) exported as 0 from the start."""
         return PrometheusLogCounters(self, sinks, reasons)
 
     def mark_ready(self) -> None:
@@ -74,7 +77,8 @@ class PrometheusLogCounters:
     def __init__(self, metrics: Metrics, sinks: Sequence[str], reasons: Sequence[str]):
         self._sent = {sink: metrics.log_sent.labels(sink) for sink in sinks}
         self._repaired = {sink: metrics.log_repaired.labels(sink) for sink in sinks}
-        self._dropped = {(sink, reason): metrics.log_dropped.labels(sink, reason) for sink in sinks for reason in reasons}
+        self._dropped = {(sink, reason): metrics.log_dropped.labels(sink, reason) for sink in sinks for reason in reasons
+                         if reason in SINK_DROP_REASONS.get(sink, reasons)}
 
     def sent(self, sink: str, count: int) -> None:
         self._sent[sink].inc(count)
