@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  * labels the Dockerfile gives. The model layer comes last, so a new model changes only it.
  *
  * <p>Jib cannot {@code RUN pip install}: the base image must already contain the server's Python
- * dependencies (fastapi, uvicorn, scikit-learn, pandas, joblib, prometheus-client, fluent-logger,
+ * dependencies (fastapi, uvicorn, scikit-learn, pandas, joblib, prometheus-client, msgpack,
  * PyYAML) and the project's own requirements. It reads the base image from a registry
  * ({@code registry://} or a plain name), the Docker daemon ({@code docker://}) or a tarball
  * ({@code tar://}), and writes the image to a registry (push), a tarball, or the Docker daemon.
