@@ -17,14 +17,15 @@ from typing import Optional
 import anyio
 from fastapi import FastAPI, Request
 
-from . import openapi
+from . import answers, openapi
 from .execution import measure_call_ms, plan_execution
 from .drain import PROCESS_DRAIN, ConnectionCloseMiddleware, Drain
+from .fastpath import FastPredict, ServingApp
 from .features import load_features
 from .logging_sink import DROP_REASONS, create_prediction_log
 from .manifest import load_manifest
 from .metrics import Metrics
-from .errors import MAX_MESSAGE_CHARS, ClientError, Limits, SafeJSONResponse, clip, error_body
+from .errors import ClientError, Limits
 from .middleware import BodyLimitMiddleware, MetricsMiddleware, RequestIdMiddleware, request_id_of
 from .model import ModelLoadError, load_model, sample_rows, warm_up
 from .routes import build_router
@@ -77,6 +78,8 @@ def create_app(settings: Optional[Settings] = None, drain: Optional[Drain] = Non
     app.add_middleware(ConnectionCloseMiddleware, drain=app.state.drain)
     openapi.install_components(app, schema)
     openapi.install_docs(app)
+    if settings.fast_path:
+        app.fast_path = FastPredict(app, schema, settings.max_body_bytes)
     return app
 
 
@@ -138,39 +141,31 @@ def _install_error_handlers(app: FastAPI) -> None:
     # Every answer here is JSON of bounded size that always encodes (errors.SafeJSONResponse).
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError):
-        if exc.counted_by_handler:  # the rest were counted (and logged) by the prediction service
-            metrics: Metrics = request.app.state.metrics
-            metrics.prediction_errors.labels(metrics.model_name, exc.reason).inc()
-        return SafeJSONResponse(error_body(exc, oip=request.url.path.startswith("/v2/")), status_code=exc.status)
+        return answers.client_error(request.app.state.metrics, exc, request.url.path)
 
     @app.exception_handler(ModelNotReady)
     async def not_ready(request: Request, exc: ModelNotReady):
-        failure = request.app.state.load_error
-        return SafeJSONResponse({"detail": f"model failed to load: {clip(failure, MAX_MESSAGE_CHARS)}" if failure
-                                 else "model is loading"}, status_code=503, headers={"Retry-After": "1"})
+        return answers.not_ready(request.app.state.load_error)
 
     @app.exception_handler(PredictionFailed)
     async def failed(request: Request, exc: PredictionFailed):
-        return SafeJSONResponse({"detail": "the model failed on this input", "error": clip(str(exc), MAX_MESSAGE_CHARS),
-                                 "request_id": request_id_of(request.scope)}, status_code=500)
+        return answers.prediction_failed(exc, request_id_of(request.scope))
 
     @app.exception_handler(UnknownModel)
     async def unknown_model(request: Request, exc: UnknownModel):
-        message = clip(str(exc), MAX_MESSAGE_CHARS)
-        return SafeJSONResponse({"error": message, "detail": message}, status_code=404)
+        return answers.unknown_model(exc)
 
     @app.exception_handler(Exception)
     async def server_fault(request: Request, exc: Exception):
-        # A bug: Starlette logs the traceback after this answer; the client gets JSON, not text.
-        return SafeJSONResponse({"detail": "internal server error", "request_id": request_id_of(request.scope)},
-                                status_code=500)
+        # Starlette logs the traceback after this answer.
+        return answers.server_fault(request_id_of(request.scope))
 
 
 def _fastapi(lifespan, **kwargs) -> FastAPI:
     # FastAPI < 0.93 (Debian bookworm ships 0.92) has no `lifespan` argument, but its Starlette
     # router already runs `lifespan_context`.
     if "lifespan" in inspect.signature(FastAPI.__init__).parameters:
-        return FastAPI(lifespan=lifespan, **kwargs)
-    app = FastAPI(**kwargs)
+        return ServingApp(lifespan=lifespan, **kwargs)
+    app = ServingApp(**kwargs)
     app.router.lifespan_context = lifespan
     return app

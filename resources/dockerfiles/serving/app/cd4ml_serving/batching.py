@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -19,93 +18,140 @@ from .model import Prediction
 log = logging.getLogger("cd4ml_serving")
 
 
-@dataclasses.dataclass
 class _Pending:
-    rows: List[Dict[str, Any]]
-    future: "asyncio.Future[Prediction]"
-    enqueued: float
+    __slots__ = ("rows", "future", "enqueued")
+
+    def __init__(self, rows: List[Dict[str, Any]], future: "asyncio.Future[Prediction]", enqueued: float):
+        self.rows = rows
+        self.future = future
+        self.enqueued = enqueued
 
 
 class MicroBatcher:
     """Runs `call(rows) -> Prediction` (a coroutine: the model inline or in the model thread) on
-    merged requests, one batch at a time."""
+    merged requests, one batch at a time.
+
+    Per request it costs one future and a list entry: a batch is decided on the event loop when
+    a request arrives, leaves or its deadline passes, or a batch ends (no queue, no task per
+    request; one task per batch)."""
 
     def __init__(self, call: Callable[[List[Dict[str, Any]]], Awaitable[Prediction]], max_batch_size: int,
                  max_latency_ms: float):
         self._call = call
         self._max_rows = max_batch_size
         self._max_wait_s = max_latency_ms / 1000.0
-        self._queue: Optional[asyncio.Queue] = None
-        self._task: Optional[asyncio.Task] = None
-        self._expected = 0  # requests between pending_request() entry and their answer
-        self._carry: Optional[_Pending] = None  # taken from the queue, opens the next batch
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._waiting: List[_Pending] = []  # submitted, in no batch yet (oldest first)
+        self._waiting_rows = 0
+        self._running: Optional[asyncio.Task] = None  # the batch being predicted
+        self._running_batch: List[_Pending] = []
+        self._timer: Optional[asyncio.TimerHandle] = None  # the oldest waiting request's deadline
+        self._expected = 0  # requests between request_started() and request_finished()
+        self._decision_due = False  # a _decide() is scheduled
+        self._stopped = False
+
+    def request_started(self) -> None:
+        """A request began (before decoding and validation): waiting can bring a batch-mate."""
+        self._expected += 1
+
+    def request_finished(self) -> None:
+        """A request got its answer, or left without one (invalid input)."""
+        self._expected -= 1
+        if self._waiting and self._running is None:
+            self._decide_soon()  # the batch may have been waiting for this one
 
     @contextlib.contextmanager
     def pending_request(self):
-        """Wraps a request from its start (before decoding and validation) to its answer, so the
-        batcher knows whether waiting can bring batch-mates."""
-        self._expected += 1
+        """request_started() ... request_finished() around a block."""
+        self.request_started()
         try:
             yield
         finally:
-            self._expected -= 1
+            self.request_finished()
 
     def start(self) -> None:
         """Must be called on the serving event loop (the app's lifespan)."""
-        self._queue = asyncio.Queue()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="cd4ml-batcher")
+        self._loop = asyncio.get_running_loop()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        error = RuntimeError("the server is shutting down")
+        if self._running is not None:
+            self._running.cancel()
             try:
-                await self._task
+                await self._running
             except asyncio.CancelledError:
                 pass
-        left = [self._carry] if self._carry is not None else []
-        while self._queue is not None and not self._queue.empty():
-            left.append(self._queue.get_nowait())
-        self._fail(left, RuntimeError("the server is shutting down"))
+            self._fail(self._running_batch, error)
+        left, self._waiting = self._waiting, []
+        self._fail(left, error)
 
     async def submit(self, rows: List[Dict[str, Any]]) -> Prediction:
-        loop = asyncio.get_running_loop()
-        pending = _Pending(rows, loop.create_future(), loop.time())
-        await self._queue.put(pending)
-        return await pending.future
+        if self._stopped:
+            raise RuntimeError("the server is shutting down")
+        loop = self._loop
+        future = loop.create_future()
+        self._waiting.append(_Pending(rows, future, loop.time()))
+        self._waiting_rows += len(rows)
+        if self._running is None:
+            self._decide_soon()
+        return await future
 
-    async def _run(self) -> None:
-        while True:
-            first = self._carry or await self._queue.get()
-            self._carry = None
-            batch, size = [first], len(first.rows)
-            deadline = first.enqueued + self._max_wait_s
-            loop = asyncio.get_running_loop()
-            while size < self._max_rows:
-                if self._queue.empty() and self._expected <= len(batch):
-                    break  # everyone in flight is in this batch: waiting gains nothing
-                item = await self._next(deadline - loop.time())
-                if item is None:
-                    break
-                if size + len(item.rows) > self._max_rows:
-                    self._carry = item  # would overflow: it opens the next batch instead
-                    break
-                batch.append(item)
-                size += len(item.rows)
-            await self._execute(batch)
+    def _decide_soon(self) -> None:
+        # After the callbacks already due: requests that arrived together have all been submitted
+        # by then (or have left), so they share the batch.
+        if not self._decision_due:
+            self._decision_due = True
+            self._loop.call_soon(self._decide)
 
-    async def _next(self, wait_s: float) -> Optional[_Pending]:
-        # Requests already queued join the batch even after the deadline: they are waiting anyway.
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        if wait_s <= 0:
-            return None
-        try:
-            return await asyncio.wait_for(self._queue.get(), wait_s)
-        except asyncio.TimeoutError:
-            return None
+    def _decide(self) -> None:
+        self._decision_due = False
+        if self._running is None:
+            self._consider()
+
+    def _consider(self) -> None:
+        """Starts the next batch if it is due: it is full, everyone in flight is in it, or its
+        oldest request has waited max_latency_ms; otherwise makes sure the deadline will look again."""
+        if self._stopped or not self._waiting:
+            return
+        deadline = self._waiting[0].enqueued + self._max_wait_s
+        if self._waiting_rows >= self._max_rows or self._expected <= len(self._waiting) \
+                or self._loop.time() >= deadline:
+            self._start_batch()
+        elif self._timer is None:
+            self._timer = self._loop.call_at(deadline, self._on_deadline)
+
+    def _on_deadline(self) -> None:
+        self._timer = None
+        if self._running is None:
+            self._consider()
+
+    def _start_batch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, size = [], 0
+        for pending in self._waiting:
+            if batch and size + len(pending.rows) > self._max_rows:
+                break  # would overflow: it opens the next batch instead
+            batch.append(pending)
+            size += len(pending.rows)
+        del self._waiting[:len(batch)]
+        self._waiting_rows -= size
+        self._running_batch = batch
+        self._running = self._loop.create_task(self._execute(batch))
+        self._running.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task) -> None:
+        self._running = None
+        self._running_batch = []
+        self._consider()  # requests that queued while it ran
 
     async def _execute(self, batch: List[_Pending]) -> None:
-        rows = [row for pending in batch for row in pending.rows]
+        rows = [row for pending in batch for row in pending.rows] if len(batch) > 1 else batch[0].rows
         try:
             result = await self._call(rows)
         except Exception as e:
@@ -116,6 +162,10 @@ class MicroBatcher:
             log.warning("batched prediction of %d requests failed (%s); retrying them one by one", len(batch), e)
             for pending in batch:
                 await self._execute([pending])
+            return
+        if len(batch) == 1:
+            if not batch[0].future.done():
+                batch[0].future.set_result(result)
             return
         offset = 0
         for pending in batch:

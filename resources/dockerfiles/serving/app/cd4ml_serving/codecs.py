@@ -23,6 +23,7 @@ CSV = "text/csv"
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _OBJECTS_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
 _OPENER = ord("[")
+_PLAIN_UTF8_STARTS = (b"{", b"[")  # no BOM, not UTF-16/32: json.loads would decode these as UTF-8
 # A JSON escape of a UTF-16 surrogate; the parser pairs valid ones, so any left alone are lone.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -56,7 +57,11 @@ def parse_json(body: bytes, limits: Limits = Limits()) -> Any:
         raise InvalidInput([error(("body",), f"JSON nested deeper than {limits.max_depth} levels "
                                              "(CD4ML_MAX_JSON_DEPTH)", "value_error.jsondepth")])
     try:
-        payload = json.loads(body)
+        if body[:1] in _PLAIN_UTF8_STARTS and body[1:2] != b"\x00":
+            # what json.loads(body) does for a body that starts like this, minus its encoding detection
+            payload = json.loads(body.decode("utf-8", "surrogatepass"))
+        else:
+            payload = json.loads(body)
     except RecursionError as e:  # only if the depth limit is set near the interpreter's own
         raise InvalidInput([error(("body",), "JSON nested too deep", "value_error.jsondepth")]) from e
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, integers beyond 4300 digits
@@ -148,8 +153,8 @@ def _has_surrogate(text: str) -> bool:
 
 def json_rows(payload: Any, features: Sequence[Feature], limits: Limits = Limits()) -> Items:
     """One object, a list of objects, or {"instances": [...]} (TF Serving / Vertex style)."""
-    names = {f.name for f in features}
-    if isinstance(payload, dict) and set(payload) == {"instances"} and "instances" not in names:
+    if isinstance(payload, dict) and len(payload) == 1 and "instances" in payload \
+            and all(f.name != "instances" for f in features):
         return _list_rows(payload["instances"], ("body", "instances"), limits)
     if isinstance(payload, dict):
         return [(("body",), payload)]

@@ -34,6 +34,7 @@ class ClassNames:
         order = manifest if manifest and self.columns and set(map(str, manifest)) == set(map(str, self.columns)) \
             else self.columns
         self._order = [str(c) for c in order] if order else None
+        self._layouts = {}  # row width -> (keys, positions) of probabilities rows of plain values
 
     @property
     def known(self) -> Optional[List[str]]:
@@ -45,6 +46,30 @@ class ClassNames:
         if self._decode is not None and isinstance(value, int) and not isinstance(value, bool):
             return self._decode.get(value, value)
         return value
+
+    def predictions(self, values: List[Any]) -> List[Any]:
+        """`prediction` of every value of a list made of plain values (to_plain)."""
+        if self._decode is None:
+            return values  # plain values stay as they are
+        return [self.prediction(value) for value in values]
+
+    def probability_rows(self, rows: List[Any]) -> List[dict]:
+        """`probabilities` of every row of a list made of plain values (to_plain), with the
+        naming and order of a row width worked out once."""
+        named = []
+        layouts = self._layouts
+        for row in rows:
+            if type(row) is not list:
+                named.append(self.probabilities(row))
+                continue
+            layout = layouts.get(len(row))
+            if layout is None:
+                # the naming of `probabilities`, applied to the positions: {name: position}
+                positions = self.probabilities(list(range(len(row))))
+                layout = layouts[len(row)] = (tuple(positions), tuple(positions.values()))
+            keys, positions = layout
+            named.append({key: row[position] for key, position in zip(keys, positions)})
+        return named
 
     def probabilities(self, row: Any) -> dict:
         """One row of predict_proba output (a list or a dict) as {class name: probability}."""
@@ -60,8 +85,16 @@ class ClassNames:
         return named
 
 
+_PLAIN_KINDS = frozenset("biuU")  # NumPy dtype kinds whose tolist() is made of plain JSON values
+
+
 def to_plain(value: Any) -> Any:
     """numpy scalars/arrays to Python values; NaN/inf to None so the response is valid JSON."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and getattr(value, "ndim", 0) > 0:
+        # An array of numbers or text: tolist() is plain already (floats if they are finite).
+        if dtype.kind in _PLAIN_KINDS or (dtype.kind == "f" and _all_finite(value)):
+            return value.tolist()
     if hasattr(value, "tolist"):
         value = value.tolist()
     elif hasattr(value, "item") and callable(value.item):
@@ -73,3 +106,9 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     return value
+
+
+def _all_finite(array: Any) -> bool:
+    import numpy as np
+
+    return bool(np.isfinite(array).all())

@@ -32,6 +32,7 @@ DROP_REASONS = ("queue_full", "encode_error", "peer_not_reading", "shutdown")
 # The reasons each sink can drop for: nothing acknowledges a write to stdout, so never peer_not_reading.
 SINK_DROP_REASONS = {"stdout": ("queue_full", "encode_error", "shutdown"), "fluentd": DROP_REASONS}
 _BATCH_RECORDS = 256  # records per write or forward message
+_LINGER_S = 0.01  # how long a sender waits for a batch to fill after its first record
 
 
 def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Optional[dict], prediction: Any,
@@ -39,9 +40,8 @@ def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Op
                       error: Optional[str] = None, timestamp: Optional[float] = None) -> dict:
     """One record per predicted row; failed requests get one record with `error` and no features
     (raw client input could break the index mapping of `features.*`)."""
-    when = datetime.datetime.fromtimestamp(time.time() if timestamp is None else timestamp, datetime.timezone.utc)
     record = {
-        "@timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "@timestamp": _timestamp_text(time.time() if timestamp is None else timestamp),
         "event": "prediction",
         "model": model,
         "request_id": request_id,
@@ -55,6 +55,29 @@ def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Op
     if error is not None:
         record["error"] = error
     return record
+
+
+def _timestamp_text(timestamp: float) -> str:
+    when = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class PredictionFields(tuple):
+    """The fields of a 200 prediction record, (model, request_id, row_id, features, prediction,
+    probabilities, latency_ms, timestamp), offered instead of the record: the request path only
+    makes this tuple, the sink's sender thread builds the record (`as_record`)."""
+
+    __slots__ = ()
+
+
+def as_record(item: Any) -> Any:
+    """The record an offered item stands for."""
+    if type(item) is PredictionFields:
+        model, request_id, row_id, features, prediction, probabilities, latency_ms, timestamp = item
+        return prediction_record(model=model, request_id=request_id, row_id=row_id, features=features,
+                                 prediction=prediction, probabilities=probabilities, latency_ms=latency_ms,
+                                 status=200, timestamp=timestamp)
+    return item
 
 
 class LogCounters:
@@ -193,6 +216,11 @@ class RecordSink:
             items = [self._queue.get_nowait() if self._closing.is_set() else self._queue.get(timeout=0.1)]
         except queue.Empty:
             return []
+        if self._queue.qsize() < _BATCH_RECORDS - 1 and not self._closing.is_set():
+            # Let records gather: while the sender sleeps here, offering a record wakes no thread,
+            # and the sender takes the interpreter lock once per batch instead of once per
+            # request (each such hand-over delays the event loop's next request).
+            self._closing.wait(_LINGER_S)
         while len(items) < _BATCH_RECORDS:
             try:
                 items.append(self._queue.get_nowait())
@@ -204,7 +232,7 @@ class RecordSink:
         parts, repaired = [], 0
         for timestamp, record in items:
             try:
-                data, was_repaired = self.transport.encode(timestamp, record)
+                data, was_repaired = self.transport.encode(timestamp, as_record(record))
             except Unencodable as e:
                 log.warning("prediction log sink %s dropped a record that cannot be encoded (%s)", self.name, e)
                 self._count("encode_error", 1)

@@ -7,7 +7,7 @@ starts and /metrics aggregates every worker's files, so a scrape sees the whole 
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Tuple
+from typing import Collection, Optional, Sequence, Tuple
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -45,6 +45,7 @@ class Metrics:
                                  ["model", "version"], registry=r, multiprocess_mode="max")
         self.model_ready.labels(model_name, model_version).set(0)
         self._version = model_version
+        self._prediction_children = {}
 
     def log_counters(self, sinks: Sequence[str], reasons: Sequence[str]) -> "PrometheusLogCounters":
         """The prediction log's counters, every sink and each reason it can drop for
@@ -54,11 +55,17 @@ class Metrics:
     def mark_ready(self) -> None:
         self.model_ready.labels(self.model_name, self._version).set(1)
 
-    def count_predictions(self, predictions: Sequence, known_classes: Optional[Sequence[str]]) -> None:
-        known = set(known_classes or ())
+    def count_predictions(self, predictions: Sequence, known_classes: Optional[Collection[str]]) -> None:
+        known = known_classes or ()
+        children = self._prediction_children  # bounded: known classes and "other"
         for prediction in predictions:
             label = str(prediction)
-            self.predictions.labels(self.model_name, label if label in known else OTHER_CLASS).inc()
+            if label not in known:
+                label = OTHER_CLASS
+            child = children.get(label)
+            if child is None:
+                child = children[label] = self.predictions.labels(self.model_name, label)
+            child.inc()
 
     def render(self) -> Tuple[bytes, str]:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

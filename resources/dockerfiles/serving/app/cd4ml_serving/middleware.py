@@ -18,7 +18,7 @@ from .metrics import Metrics
 
 REQUEST_ID_HEADER = "x-request-id"
 # Caller-chosen ids end up in logs: accept only short, printable, header-safe ones.
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
 
 
 class BodyTooLarge(TooLarge):
@@ -63,7 +63,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = _header(scope, REQUEST_ID_HEADER)
-        request_id = given if given and _SAFE_REQUEST_ID.match(given) else new_request_id()
+        request_id = given if given and SAFE_REQUEST_ID.match(given) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message):

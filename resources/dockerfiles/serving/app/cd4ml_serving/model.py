@@ -76,9 +76,8 @@ class LoadedModel:
         predictions = _as_list(raw_predictions, len(rows), "predict")
         probabilities = None
         if raw_probabilities is not None:
-            probabilities = [self.classes.probabilities(p)
-                             for p in _as_list(raw_probabilities, len(rows), "predict_proba")]
-        return Prediction([self.classes.prediction(p) for p in predictions], probabilities)
+            probabilities = self.classes.probability_rows(_as_list(raw_probabilities, len(rows), "predict_proba"))
+        return Prediction(self.classes.predictions(predictions), probabilities)
 
 
 def load_model(model_dir: Path, features: Sequence[Feature], manifest: Manifest, *,

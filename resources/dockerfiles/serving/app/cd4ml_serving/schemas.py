@@ -32,18 +32,35 @@ class RowSchema:
     """Validates rows against the features of one model."""
 
     def __init__(self, features: Sequence[Feature], id_field: Optional[str], title: str,
-                 limits: Limits = Limits()):
+                 limits: Limits = Limits(), fast: bool = True):
+        """`fast` False validates every row with the pydantic model (the reference the fast
+        checks are tested against)."""
         self.features = tuple(features)
         self.limits = limits
         self.id_field = id_field
         self._id_is_feature = id_field is not None and any(f.name == id_field for f in features)
         self.model = _build_model(self.features, None if self._id_is_feature else id_field, title)
+        self._fast_row = _fast_row_check(self.features, id_field, self._id_is_feature) if fast else None
 
     def validate(self, items: Sequence[Tuple[Tuple, Any]]) -> List[Row]:
         """Validates (location, value) pairs; raises InvalidInput with the errors of every row, up to
-        `limits.max_errors` (validation stops there: a large bad body costs no more than that)."""
-        rows, problems = [], Problems(self.limits.max_errors)
-        for location, value in items:
+        `limits.max_errors` (validation stops there: a large bad body costs no more than that).
+
+        Rows pass the precompiled checks first (plain JSON values already of their feature's type
+        and inside its bounds, which pydantic would return unchanged); from the first row those
+        do not accept on, pydantic validates, so every error is pydantic's own."""
+        rows: List[Row] = []
+        fast = self._fast_row
+        if fast is not None:
+            for location, value in items:
+                row = fast(value) if type(value) is dict else None
+                if row is None:
+                    break
+                rows.append(row)
+            else:
+                return rows
+        problems = Problems(self.limits.max_errors)
+        for location, value in items[len(rows):]:
             if problems.full:
                 problems.omitted += 1
                 continue
@@ -68,6 +85,77 @@ class RowSchema:
     def example(self) -> dict:
         """An example row for the docs: `example` from features.yaml, else a plausible value."""
         return {f.name: f.example if f.example is not None else _placeholder(f) for f in self.features}
+
+
+_BAD = object()  # a value the fast checks leave to pydantic
+
+
+def _fast_row_check(features: Sequence[Feature], id_field: Optional[str], id_is_feature: bool):
+    """A function from a row dict to its Row, or None when pydantic must decide: a row with
+    unknown keys, a missing required value, or any value that pydantic would convert or reject.
+    What it accepts, pydantic accepts with the same result (tested on generated rows)."""
+    checks = tuple((f.name, f.required, _fast_value_check(f)) for f in features)
+    allowed = frozenset(f.name for f in features) | (frozenset((id_field,)) if id_field else frozenset())
+    separate_id = id_field if id_field is not None and not id_is_feature else None
+
+    def row(value: dict):
+        if not value.keys() <= allowed:
+            return None
+        out = {}
+        for name, required, check in checks:
+            given = value.get(name)
+            if given is None:
+                if required:
+                    return None
+                out[name] = None
+                continue
+            checked = check(given)
+            if checked is _BAD:
+                return None
+            out[name] = checked
+        if separate_id is not None:
+            row_id = value.get(separate_id)
+            kind = type(row_id)
+            if row_id is not None and kind is not str and kind is not int:
+                return None
+        else:
+            row_id = out[id_field] if id_field is not None else None
+        return Row(features=out, id=row_id)
+
+    return row
+
+
+def _fast_value_check(feature: Feature):
+    low = -math.inf if feature.min is None else feature.min
+    high = math.inf if feature.max is None else feature.max
+    enum = frozenset(feature.enum) if feature.enum is not None else None
+    if feature.type == "float":
+        def check(value):
+            kind = type(value)
+            if kind is float:
+                # NaN fails both comparisons; infinity is outside any bounds unless they are infinite
+                if low <= value <= high and -math.inf < value < math.inf:
+                    return value
+            elif kind is int and _INT64[0] <= value <= _INT64[1]:
+                value = float(value)  # what pydantic makes of an int in a float field
+                if low <= value <= high:
+                    return value
+            return _BAD
+    elif feature.type == "int":
+        def check(value):
+            if type(value) is int and _INT64[0] <= value <= _INT64[1] and low <= value <= high \
+                    and (enum is None or value in enum):
+                return value
+            return _BAD
+    elif feature.type == "str":
+        def check(value):
+            if type(value) is str and (enum is None or value in enum):
+                return value
+            return _BAD
+    else:
+        def check(value):
+            return value if type(value) is bool else _BAD
+    return check
 
 
 def _build_model(features: Sequence[Feature], id_field: Optional[str], title: str):

@@ -5,7 +5,6 @@ means /predict, /invocations and the Open Inference Protocol behave and log iden
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import time
@@ -13,7 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .batching import MicroBatcher
 from .execution import ExecutionPlan, ModelRunner
-from .logging_sink import PredictionLog, prediction_record
+from .logging_sink import PredictionFields, PredictionLog, prediction_record
 from .metrics import Metrics
 from .model import LoadedModel, Prediction
 from .errors import ClientError
@@ -59,6 +58,7 @@ class PredictionService:
     def attach(self, model: LoadedModel, plan: ExecutionPlan, inline_max_ms: float = 0.5) -> None:
         """Serves `model` as `plan` says; on the event loop (the batcher runs there). Readiness last."""
         self.plan = plan
+        self._known_classes = frozenset(model.classes.known or ())
         self.runner = ModelRunner(self.call_model, plan, self._log_behind, inline_max_ms)
         if plan.batch_max_size > 0:
             self.batcher = MicroBatcher(self.runner, plan.batch_max_size, plan.batch_max_latency_ms)
@@ -84,8 +84,14 @@ class PredictionService:
         """`decode` turns the request into (error location, row) pairs; it may raise a ClientError."""
         if self.model is None:
             raise ModelNotReady()
-        with self.batcher.pending_request() if self.batcher is not None else contextlib.nullcontext():
+        batcher = self.batcher
+        if batcher is None:
             return await self._predict(decode, request_id)
+        batcher.request_started()
+        try:
+            return await self._predict(decode, request_id)
+        finally:
+            batcher.request_finished()
 
     async def _predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
         started = time.perf_counter()
@@ -109,7 +115,7 @@ class PredictionService:
             self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
             raise PredictionFailed(f"{type(e).__name__}: {e}") from e
         latency_ms = (time.perf_counter() - started) * 1000.0
-        self.metrics.count_predictions(prediction.predictions, self.model.classes.known)
+        self.metrics.count_predictions(prediction.predictions, self._known_classes)
         self._log_rows(request_id, rows, prediction, latency_ms)
         return Outcome(rows, prediction)
 
@@ -143,12 +149,14 @@ class PredictionService:
         if self.prediction_log is None:
             return
         now = time.time()
+        emit = self.prediction_log.emit
+        model_info = self.model_info
+        predictions = prediction.predictions
+        probabilities = prediction.probabilities
         for index, row in enumerate(rows):
-            self.prediction_log.emit(prediction_record(
-                model=self.model_info, request_id=request_id, row_id=row.id, features=row.features,
-                prediction=prediction.predictions[index],
-                probabilities=None if prediction.probabilities is None else prediction.probabilities[index],
-                latency_ms=latency_ms, status=200, timestamp=now), now)
+            # The record's dict and timestamp text are made by the sink's sender thread.
+            emit(PredictionFields((model_info, request_id, row.id, row.features, predictions[index],
+                                   None if probabilities is None else probabilities[index], latency_ms, now)), now)
 
     def _failed(self, request_id: str, started: float, status: int, reason: str, message: str) -> None:
         self.metrics.prediction_errors.labels(self.model_info["name"], reason).inc()

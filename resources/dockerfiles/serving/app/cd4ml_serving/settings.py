@@ -52,6 +52,7 @@ class Settings:
     model_execution: str = "auto"
     inline_max_ms: float = 0.5
     model_concurrency: int = 1  # model calls running at once off the event loop
+    fast_path: bool = True  # POST /predict served before FastAPI's routing (fastpath.py); same answers
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -91,6 +92,7 @@ class Settings:
                                           ("auto", "inline", "thread")),
             inline_max_ms=reader.number("CD4ML_INLINE_MAX_MS", default.inline_max_ms, 0),
             model_concurrency=reader.integer("CD4ML_MODEL_CONCURRENCY", default.model_concurrency, 1),
+            fast_path=reader.boolean("CD4ML_FAST_PATH", default.fast_path),
             drain_delay_s=reader.number("CD4ML_DRAIN_DELAY_S", default.drain_delay_s, 0),
             graceful_timeout_s=reader.number("CD4ML_GRACEFUL_TIMEOUT_S", default.graceful_timeout_s, 1),
         )

@@ -1,0 +1,162 @@
+"""The hot endpoint, `POST /predict`, served before FastAPI's machinery.
+
+FastAPI's routing, dependency solving, request object and the four middlewares cost more per
+request than parsing, validating and predicting one row of a cheap model. `ServingApp` is the
+FastAPI app (docs, OpenAPI schema, health, metadata, every other endpoint and method) with one
+difference: `POST /predict` goes straight to `FastPredict`, which does in one function what the
+middlewares and the route do (drain's `Connection: close`, request metrics, the request id, the
+body limit, the Content-Type check, then the shared prediction service) and answers errors with
+the same functions as the app's exception handlers (answers.py). The result is the same status,
+headers and body for every request (tests/test_fast_path.py sends the fuzz corpus both ways).
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Optional
+
+from fastapi import FastAPI
+from starlette.requests import ClientDisconnect
+
+from . import answers, codecs
+from .drain import Drain
+from .errors import ClientError
+from .metrics import Metrics
+from .middleware import REQUEST_ID_HEADER, BodyTooLarge, SAFE_REQUEST_ID, new_request_id
+from .schemas import RowSchema
+from .service import ModelNotReady, PredictionFailed, PredictionService
+
+PATH = "/predict"
+_JSON_TYPES = (codecs.JSON,)
+_JSON_BYTES = codecs.JSON.encode("latin-1")
+_REQUEST_ID = REQUEST_ID_HEADER.encode("latin-1")
+# As Starlette's JSONResponse renders and heads a body.
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+_CLOSE = (b"connection", b"close")
+
+
+class ServingApp(FastAPI):
+    """FastAPI, with `POST /predict` dispatched to `fast_path` when one is set."""
+
+    fast_path: Optional["FastPredict"] = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST":
+            await fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class FastPredict:
+    """`POST /predict` as an ASGI callable, equivalent to the route behind the middlewares."""
+
+    def __init__(self, app: FastAPI, schema: RowSchema, max_body_bytes: int):
+        self.state = app.state
+        self.service: PredictionService = app.state.service
+        self.metrics: Metrics = app.state.metrics
+        self.drain: Drain = app.state.drain
+        self.schema = schema
+        self.max_body_bytes = max_body_bytes
+        # Metric children resolved once, not per request.
+        self._requests = {}
+        self._latency = self.metrics.latency.labels(PATH)
+        self._model_ref = None
+
+    def _count(self, status: int, started: float) -> None:
+        child = self._requests.get(status)
+        if child is None:
+            child = self._requests[status] = self.metrics.requests.labels(PATH, "POST", str(status))
+        child.inc()
+        self._latency.observe(time.perf_counter() - started)
+
+    async def __call__(self, scope, receive, send) -> None:
+        started = time.perf_counter()
+        closing = self.drain.draining  # as ConnectionCloseMiddleware: decided when the request starts
+        content_type = content_length = given_id = None
+        for key, value in scope["headers"]:
+            key = key.lower()
+            if key == b"content-type":
+                if content_type is None:
+                    content_type = value
+            elif key == b"content-length":
+                if content_length is None:
+                    content_length = value
+            elif key == _REQUEST_ID and given_id is None:
+                given_id = value
+        if given_id is not None:
+            given_id = given_id.decode("latin-1")
+        request_id = given_id if given_id and SAFE_REQUEST_ID.match(given_id) else new_request_id()
+        status = 500
+        try:
+            try:
+                status, headers, body = await self._answer(receive, content_type, content_length, request_id)
+            except Exception:
+                # As Starlette's ServerErrorMiddleware, outside the other middlewares: the JSON 500
+                # goes out as it is, and the exception on to the server, which logs it.
+                response = answers.server_fault(request_id)
+                await send({"type": "http.response.start", "status": response.status_code,
+                            "headers": response.raw_headers})
+                await send({"type": "http.response.body", "body": response.body})
+                raise
+            headers.append((_REQUEST_ID, request_id.encode("latin-1")))
+            if closing and self.drain.draining:
+                headers = [(k, v) for k, v in headers if k.lower() != b"connection"]
+                headers.append(_CLOSE)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            self._count(status, started)
+
+    async def _answer(self, receive, content_type: Optional[bytes], content_length: Optional[bytes],
+                      request_id: str):
+        """(status, headers, body) of the answer; raises only for server faults."""
+        service = self.service
+        try:
+            if content_type is not None and content_type != _JSON_BYTES:
+                codecs.require_media_type(content_type.decode("latin-1"), _JSON_TYPES)
+            body = await self._body(receive, content_length)
+            schema = self.schema
+            limits = schema.limits
+            outcome = await service.predict(
+                lambda: codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits), request_id)
+        except ClientError as exc:
+            response = answers.client_error(self.metrics, exc, PATH)
+        except ModelNotReady:
+            response = answers.not_ready(self.state.load_error)
+        except PredictionFailed as exc:
+            response = answers.prediction_failed(exc, request_id)
+        else:
+            content = _encode(codecs.predict_response(outcome.prediction, self._model())).encode("utf-8")
+            return 200, [(b"content-length", str(len(content)).encode("latin-1")), _JSON_CONTENT_TYPE], content
+        return response.status_code, [(k, v) for k, v in response.raw_headers if k != _REQUEST_ID], response.body
+
+    def _model(self) -> dict:
+        info = self.service.model_info
+        return {"name": info["name"], "version": info["version"]}
+
+    async def _body(self, receive, content_length: Optional[bytes]) -> bytes:
+        """The request body, as Starlette reads it behind BodyLimitMiddleware (middleware.py)."""
+        limit = self.max_body_bytes
+        if content_length is not None:
+            declared = content_length.decode("latin-1")
+            if declared.isascii() and declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge(limit)
+        chunks = []
+        received = 0
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise BodyTooLarge(limit)
+                if chunk:
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            elif kind == "http.disconnect":
+                raise ClientDisconnect()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
