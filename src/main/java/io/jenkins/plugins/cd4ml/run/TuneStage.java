@@ -54,8 +54,10 @@ final class TuneStage implements Stage {
         TuneResult tune = Tuner.forProject(state.config(), context).withTrainer(setup).call();
         state.output(RESULT, tune);
         if (!tune.succeeded()) {
-            throw Cd4mlException.workFailed("the tune failed: " + tune.error(), "read the failed trials' logs in "
-                    + ".cd4ml/runs/" + tune.tuneId() + "-t<number>/", null);
+            throw Cd4mlException.workFailed("the tune failed: " + tune.error(), tune.search().startsWith("SageMaker")
+                    ? "read the training jobs' logs in CloudWatch Logs /aws/sagemaker/TrainingJobs, streams "
+                            + tune.tuneId() + "-*" : "read the failed trials' logs in .cd4ml/runs/" + tune.tuneId()
+                            + "-t<number>/", null);
         }
         TrainingResult best = tune.bestTraining();
         state.output(TrainStage.RESULT, best);

@@ -109,6 +109,11 @@ class SageMakerTuningTest {
     }
 
     private ProjectConfig project(String tune, String hyperparameters) {
+        return project(tune, hyperparameters, "");
+    }
+
+    /** The project, with {@code sections} (YAML) after the tune section. */
+    private ProjectConfig project(String tune, String hyperparameters, String sections) {
         TestProjects.write(bed.project.resolve("config.yaml"), """
                 version: 1
                 project:
@@ -127,7 +132,8 @@ class SageMakerTuningTest {
                   timeout: 1h
                   sagemaker: {role_arn: '%s', instance_type: ml.m5.large, region: eu-west-1}
                 tune:
-                """.formatted(SageMakerTestbed.IMAGE, hyperparameters, SageMakerTestbed.ROLE) + tune.indent(2));
+                """.formatted(SageMakerTestbed.IMAGE, hyperparameters, SageMakerTestbed.ROLE) + tune.indent(2)
+                + sections);
         TestProjects.write(bed.project.resolve("features.yaml"), "features:\n  - {name: sepal_length, type: float}\n");
         TestProjects.write(bed.project.resolve("train.py"), TRAIN_PY);
         return ConfigLoader.forProject(bed.project).withEnvironment(Map.of()).load();
@@ -502,6 +508,101 @@ class SageMakerTuningTest {
                 assertThat(c.get("TrainingJobName").asText()).isEqualTo(result.tuneId() + "-t0");
                 assertThat(c.at("/HyperParameters/x").asText()).isEqualTo(result.trials().get(0).parameters().get("x"));
             });
+        }
+    }
+
+    /** cd4ml tune and cd4ml run, configured through the environment as a user would, real polling sleeps. */
+    @Nested
+    class FromTheCli {
+
+        private int exitCode;
+        private String out;
+        private String err;
+
+        private void cd4ml(String... args) {
+            java.io.StringWriter o = new java.io.StringWriter();
+            java.io.StringWriter e = new java.io.StringWriter();
+            Map<String, String> environment = Map.of(
+                    "AWS_ACCESS_KEY_ID", proxy.getAccessKey(), "AWS_SECRET_ACCESS_KEY", proxy.getSecretKey(),
+                    "AWS_REGION", "eu-west-1", "AWS_ENDPOINT_URL_SAGEMAKER", bed.sim.server().baseUrl(),
+                    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", bed.sim.server().baseUrl(),
+                    "CD4ML_S3_ENDPOINT", proxy.getUri().toString(), "HOME", tmp.toString(),
+                    "PATH", System.getenv("PATH"));
+            exitCode = io.jenkins.plugins.cd4ml.cli.Main.execute(args, new java.io.PrintWriter(o, true),
+                    new java.io.PrintWriter(e, true), environment, new io.jenkins.plugins.cd4ml.engine.CancelToken());
+            out = o.toString();
+            err = e.toString();
+        }
+
+        private static final String TUNE = """
+                objective: {metric: accuracy, goal: maximize}
+                strategy: grid
+                max_trials: 2
+                parallel_trials: 2
+                parameters:
+                  kind: {type: categorical, values: [b, a]}
+                """;
+
+        @Test
+        void tunePromotesTheBestModelAfterTheGateAsWithoutNativeTuning() throws Exception {
+            project(TUNE, "{n_estimators: 100}", "quality_gate:\n  metrics: {accuracy: {min: 0.9}}\n");
+
+            cd4ml("tune", "--json", bed.project.toString());
+
+            assertThat(exitCode).as(err + out).isZero();
+            JsonNode json = io.jenkins.plugins.cd4ml.Json.mapper().readTree(out);
+            String tuneId = json.get("tune_id").asText();
+            assertThat(tuning.status(tuneId)).isEqualTo("Completed");
+            assertThat(json.get("trials")).hasSize(2);
+            assertThat(json.at("/best/parameters/kind").asText()).isEqualTo("a");
+            assertThat(json.at("/best/value").asDouble()).isEqualTo(1.0);
+            assertThat(json.at("/gate/passed").asBoolean()).isTrue();
+            String version = json.get("model_version").asText();
+            assertThat(json.get("promoted").asText()).isEqualTo(version);
+            assertThat(S3Proxies.text(bed.s3, "models", "cd4ml/demo/LATEST")).isEqualTo(version + "\n");
+        }
+
+        @Test
+        void runTunesInsteadOfTrainingAndPromotesTheBestModel() throws Exception {
+            project(TUNE);
+
+            cd4ml("run", "--json", bed.project.toString());
+
+            assertThat(exitCode).as(err + out).isZero();
+            assertThat(bed.sim.requests("SageMaker.CreateHyperParameterTuningJob")).hasSize(1);
+            assertThat(bed.sim.requests("SageMaker.CreateTrainingJob")).isEmpty();
+            JsonNode json = io.jenkins.plugins.cd4ml.Json.mapper().readTree(out);
+            String latest = S3Proxies.text(bed.s3, "models", "cd4ml/demo/LATEST").strip();
+            assertThat(json.toString()).contains(latest);
+            Path stored = S3Proxies.download(bed.s3, "models", "cd4ml/demo/" + latest + "/model.tar.gz",
+                    tmp.resolve("latest/model.tar.gz"));
+            assertThat(ModelArchive.readManifest(stored).hyperparameters()).containsEntry("kind", "a");
+        }
+
+        @Test
+        void aFailedTuningJobExitsOneWithSageMakersReason() {
+            project(TUNE.replace("[b, a]", "[bad]").replace("max_trials: 2", "max_trials: 1")
+                    .replace("parallel_trials: 2", "parallel_trials: 1"));
+
+            cd4ml("tune", bed.project.toString());
+
+            assertThat(exitCode).as(err + out).isEqualTo(1);
+            assertThat(err).contains("error: the tune failed: SageMaker hyperparameter tuning job demo-",
+                    " failed: No training job succeeded after 1 attempts");
+        }
+
+        @Test
+        void aSettingSageMakerRefusesExitsTwoBeforeAnythingIsCreated() throws Exception {
+            TestProjects.write(bed.project.resolve("train.py"), TRAIN_PY);
+            Throwable invalid = catchThrowable(() -> project(TUNE.replace("max_trials: 2", "max_trials: 1")));
+            assertThat(invalid).isInstanceOf(InvalidConfigException.class);
+
+            cd4ml("tune", bed.project.toString());
+
+            assertThat(exitCode).isEqualTo(2);
+            assertThat(err).contains("config.yaml:20:15: tune.max_trials: SageMaker's grid search runs every "
+                    + "combination").doesNotContain("Exception");
+            assertThat(bed.sim.requests("SageMaker.CreateHyperParameterTuningJob")).isEmpty();
         }
     }
 
