@@ -183,6 +183,41 @@ class RunningOperationsTest {
         assertThat(pids.resolve("early")).as("the script never ran").doesNotExist();
     }
 
+    /** The abort reached the agent before the operation did: it starts cancelled and runs nothing. */
+    @Test
+    void aCancelThatArrivesBeforeTheOperationStopsItWhenItRegisters(@TempDir Path tmp) throws Exception {
+        Path pids = Files.createDirectories(tmp.resolve("pids"));
+        Path project = TestProjects.project(tmp.resolve("p"), sleeper(pids), "");
+        String id = UUID.randomUUID().toString();
+
+        assertThat(RunningOperations.cancel(id)).as("nothing runs under the id yet").isFalse();
+        OperationOutcome outcome = EngineOperation.named("train").withId(id).inProject(project)
+                .withEnvironment(environment("late")).withOutput(line -> { }).call();
+
+        assertThat(outcome.status()).isEqualTo(OperationOutcome.STOPPED);
+        assertThat(outcome.message()).contains("before it started");
+        assertThat(pids.resolve("late")).as("the script never ran").doesNotExist();
+        assertThat(RunningOperations.isRunning(id)).isFalse();
+
+        OperationOutcome again = EngineOperation.named("validate").withId(id).inProject(project)
+                .withOutput(line -> { }).call();
+        assertThat(again.status()).as("an early cancel stops one operation, not every later use of the id")
+                .isEqualTo(OperationOutcome.SUCCEEDED);
+    }
+
+    @Test
+    void onlyTheMostRecentEarlyCancelsAreRemembered(@TempDir Path tmp) throws Exception {
+        Path project = TestProjects.project(tmp.resolve("p"), sleeper(tmp), "");
+        String oldest = UUID.randomUUID().toString();
+        RunningOperations.cancel(oldest);
+        for (int i = 0; i < RunningOperations.REMEMBERED_CANCELS; i++) {
+            RunningOperations.cancel(UUID.randomUUID().toString());
+        }
+        OperationOutcome outcome = EngineOperation.named("validate").withId(oldest).inProject(project)
+                .withOutput(line -> { }).call();
+        assertThat(outcome.status()).as("the oldest was forgotten").isEqualTo(OperationOutcome.SUCCEEDED);
+    }
+
     @Test
     void anUnknownIdFindsNothing() {
         assertThat(RunningOperations.cancel("no-such-operation")).isFalse();
