@@ -114,6 +114,21 @@ class TestBadRecords:
         assert tally.get("encode_error", "stdout") == 1
         assert tally.dropped_total("stdout") == 1
 
+    def test_a_record_that_contains_itself_is_cut_and_written(self, stdout_lines):
+        looped = record(8)
+        looped["features"] = {"again": looped}  # the encoder has no circular-reference check
+        tally = Tally()
+        sink = RecordSink(StdoutTransport(), 100, tally)
+        for item in (looped, record(9)):
+            sink.offer(time.time(), item)
+        wait_until(settled(sink, tally, 2), "both records to be written or counted")
+        sink.close(1.0)
+        lines = stdout_lines()
+
+        assert [line["n"] for line in lines] == [8, 9]
+        assert "<too deep>" in json.dumps(lines[0])
+        assert tally.get("repaired", "stdout") == 1 and tally.dropped_total("stdout") == 0
+
     def test_fluentd_repairs_each_bad_record_and_keeps_sending(self):
         receiver = FluentdReceiver()
         tally = Tally()

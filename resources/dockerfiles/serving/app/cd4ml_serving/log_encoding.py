@@ -15,6 +15,7 @@ import json
 import math
 import re
 import struct
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, Tuple
 
 import msgpack
@@ -72,8 +73,20 @@ def forward_entry(timestamp: float, record: dict) -> Tuple[bytes, bool]:
 
 
 def _dumps(record: dict) -> bytes:
-    text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
-    return (text + "\n").encode("utf-8")  # strict: a lone surrogate raises here
+    return (_text(record) + "\n").encode("utf-8")  # strict: a lone surrogate raises here
+
+
+if c_make_encoder is not None:
+    # json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
+    # with the encoder made once instead of per record. Without its circular-reference check: a
+    # record that contains itself ends in RecursionError, and repair() cuts it at a fixed depth.
+    _ENCODE_CHUNKS = c_make_encoder(None, plain, encode_basestring, None, ":", ",", False, False, False)
+
+    def _text(record: dict) -> str:
+        return "".join(_ENCODE_CHUNKS(record, 0))
+else:  # pragma: no cover - an interpreter without the C accelerator
+    def _text(record: dict) -> str:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
 
 
 def repair(value: Any, depth: int = 0) -> Any:
