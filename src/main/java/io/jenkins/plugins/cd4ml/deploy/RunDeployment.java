@@ -44,8 +44,8 @@ public final class RunDeployment {
         ImageResult built = image.filter(i -> i.digest().isPresent()).orElseThrow(() -> Cd4mlException.badInput(
                 "a Helm deploy needs the serving image pushed to a registry the cluster pulls from",
                 "run with " + context.advice().option("push") + " (and serve.image.repository naming that registry)"));
-        return Deployer.forProject(config).withEnvironment(environment).withProcessEnvironment(context.environment())
-                .withEvents(context.events()).withImage(ImageReference.parse(built.pinnedReference()),
-                        built.modelVersion()).deploy();
+        // the run's context, so a stop of the run (Ctrl-C, Jenkins abort) also stops waiting for Helm
+        return Deployer.forProject(config, context).withEnvironment(environment)
+                .withImage(ImageReference.parse(built.pinnedReference()), built.modelVersion()).deploy();
     }
 }
