@@ -8,13 +8,11 @@ import io.jenkins.plugins.cd4ml.deploy.HistoryResult;
 import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
-import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -65,22 +63,10 @@ final class HistoryCommand extends ProjectCommand {
         }
     }
 
-    /** Metrics from the model store's manifest, else from the image's labels when the Docker daemon has it. */
+    /** Metrics from the model store's manifests (the history reads the images' labels where they have none). */
     private static Function<String, Map<String, Double>> metrics(ProjectConfig config, EngineContext context) {
-        StoredModels store = StoredModels.of(config, () -> new S3Transfers(context.clients().s3(
-                config.train().sagemaker().region())));
-        Map<String, Map<String, Double>> cache = new HashMap<>();
-        return version -> cache.computeIfAbsent(version, v -> {
-            try {
-                Optional<Map<String, Double>> stored = store.manifest(v).map(ModelManifest::metrics);
-                if (stored.isPresent()) {
-                    return stored.get();
-                }
-            } catch (RuntimeException e) {
-                // the store is a help here (an unreachable bucket must not hide the history)
-            }
-            return Map.of();
-        });
+        return StoredModels.of(config, () -> new S3Transfers(context.clients().s3(config.train().sagemaker()
+                .region()))).metricsByVersion();
     }
 
     static String summary(HistoryResult r) {

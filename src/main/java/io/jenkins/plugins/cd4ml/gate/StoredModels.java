@@ -17,8 +17,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -134,6 +137,22 @@ public final class StoredModels implements ChampionLookup {
             } catch (IOException e) {
                 throw Cd4mlException.workFailed("the manifest of model " + version + " in " + config.train().output()
                         + " is not readable: " + e.getMessage(), "train the model again", e);
+            }
+        });
+    }
+
+    /**
+     * Each model version's metrics from its stored {@code model.json}, read once per version, for
+     * listings such as {@code cd4ml history}: empty when the model is not stored or the store
+     * cannot be read (there the store is a help: an unreachable bucket must not hide the list).
+     */
+    public Function<String, Map<String, Double>> metricsByVersion() {
+        Map<String, Map<String, Double>> read = new ConcurrentHashMap<>();
+        return version -> read.computeIfAbsent(version, v -> {
+            try {
+                return manifest(v).map(ModelManifest::metrics).orElse(Map.of());
+            } catch (RuntimeException e) {
+                return Map.of();
             }
         });
     }

@@ -23,7 +23,6 @@ import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.event.EventSink;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
 import io.jenkins.plugins.cd4ml.image.ServingImage;
-import io.jenkins.plugins.cd4ml.model.ModelManifest;
 import io.jenkins.plugins.cd4ml.storage.S3Transfers;
 import io.jenkins.plugins.cd4ml.train.Trainer;
 import java.nio.file.Path;
@@ -317,15 +316,8 @@ public final class EngineOperation {
             }
         });
         EngineContext context = context();
-        StoredModels store = StoredModels.of(config, () -> new S3Transfers(context.clients().s3(
-                config.train().sagemaker().region())));
-        java.util.function.Function<String, Map<String, Double>> metrics = v -> {
-            try {
-                return store.manifest(v).map(ModelManifest::metrics).orElse(Map.of());
-            } catch (RuntimeException e) {
-                return Map.of(); // the store is a help here
-            }
-        };
+        java.util.function.Function<String, Map<String, Double>> metrics = StoredModels.of(config,
+                () -> new S3Transfers(context.clients().s3(config.train().sagemaker().region()))).metricsByVersion();
         Deployer deployer = deployer(config, values);
         return deployer.target().target().equals("local") ? LocalDeployer.forProject(config, context)
                 .withEnvironment(values.text("environment")).history(at, metrics) : deployer.history(at, metrics);

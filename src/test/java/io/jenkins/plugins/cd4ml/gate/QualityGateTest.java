@@ -189,4 +189,20 @@ class QualityGateTest {
                             + "caller cannot look up");
         }
     }
+
+    @Nested
+    class MetricsByVersion {
+
+        @Test
+        void givesAStoredModelsMetricsAndNothingForWhatTheStoreCannotAnswer(@TempDir Path tmp) throws Exception {
+            ProjectConfig config = project(tmp, "metrics: {accuracy: {min: 0.5}}");
+            store(config, manifest("111111111111", Instant.parse("2026-01-01T00:00:00Z"), Map.of("accuracy", 0.9)));
+
+            var metrics = StoredModels.of(config, () -> null).metricsByVersion();
+
+            assertThat(metrics.apply("111111111111")).containsExactly(Map.entry("accuracy", 0.9));
+            assertThat(metrics.apply("222222222222")).as("not stored").isEmpty();
+            assertThat(metrics.apply("not-a-version")).as("the store refuses it: a listing goes on").isEmpty();
+        }
+    }
 }
