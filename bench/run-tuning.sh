@@ -14,6 +14,8 @@ results=$root/bench/results/tuning.md
 mkdir -p "$work" "$(dirname "$results")"
 log() { printf '[bench tuning] %s\n' "$*" >&2; }
 
+started=$(date -u +'%Y-%m-%d %H:%M UTC')
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building the CLI jar"
 (cd "$root" && mvn -q -B -o package -DskipTests 2>/dev/null || mvn -q -B package -DskipTests)
 jar=$(ls "$root"/target/cd4ml-*-cli.jar | head -1)
@@ -38,9 +40,10 @@ PY
   java -jar "$jar" tune -q --json "$work/iris-$parallel" > "$work/iris-$parallel.json"
 done
 
-/usr/bin/python3 - "$work" "$results" "$SEEDS" "$STRATEGY_MAX_TRIALS" "$TRIALS" <<'PY'
+/usr/bin/python3 - "$work" "$results" "$SEEDS" "$STRATEGY_MAX_TRIALS" "$TRIALS" "$started" "$load_start" <<'PY'
 import json, os, platform, statistics, subprocess, sys, datetime
 work, results, seeds, max_trials, trials = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+started, load_start = sys.argv[6], sys.argv[7]
 rows = [line.split("\t") for line in open(os.path.join(work, "strategies.tsv")).read().split("\n")[1:] if line]
 random = [int(r[1]) for r in rows]
 bayes = [int(r[2]) for r in rows]
@@ -50,8 +53,10 @@ cores = os.cpu_count()
 mem = round(int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) / 1024 / 1024)
 load = open("/proc/loadavg").read().split()[:3]
 out = []
-out.append(f"Run of {datetime.date.today()} — machine: {cpu}, {cores} cores, {mem} GiB RAM; load average at the end "
-           f"{' '.join(load)} (the machine was shared).\n")
+ended = datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M UTC")
+out.append(f"Run of {started} to {ended} — machine: {cpu}, {cores} cores, {mem} GiB RAM; load average (1, 5, 15 min) "
+           f"at the start {load_start}, at the end {' '.join(load)} (the machine was shared; every ratio below comes "
+           f"from this one run).\n")
 out.append(f"### Bayesian (Optuna TPE) vs random: trials to reach 0.95 on the known objective\n")
 out.append(f"{seeds} seeds, at most {max_trials} trials each (never reached counts as {max_trials + 1}).\n")
 out.append("| seed | random | bayesian | ratio |\n|---:|---:|---:|---:|")

@@ -28,12 +28,14 @@ import picocli.CommandLine.Mixin;
 /** {@code cd4ml tune}: searches the hyperparameters, gates the best model and promotes it. */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = "Search the hyperparameters of the tune section: each trial is a training run on the "
-                + "configured backend. Shows a table of trials as they finish, then checks the best model against "
+                + "configured backend (on sagemaker, one SageMaker hyperparameter tuning job unless tune.native is "
+                + "false). Shows a table of trials as they finish, then checks the best model against "
                 + "quality_gate (if any) and makes it the project's current model (LATEST) when it passes.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:a best model was found (and passed the quality gate, if one is configured)",
             "1:the tune failed (too many failed trials, none completed), the gate failed, or it was stopped",
-            "2:bad usage or configuration (no tune section, Optuna missing for bayesian/hyperband)"})
+            "2:bad usage or configuration (no tune section, Optuna missing for bayesian/hyperband, a setting "
+                    + "SageMaker's tuning jobs refuse)"})
 final class TuneCommand implements Callable<Integer>, HasCommonOptions {
 
     @Mixin

@@ -177,9 +177,10 @@ final class ProjectChecks {
      */
     private void sagemakerTuning(TuneConfig tune, TrainConfig train) {
         boolean sagemakerNative = train.backend() == Backend.SAGEMAKER && tune.nativeTuning();
-        if (!tune.warmStart().isEmpty() && !sagemakerNative) {
+        // on other backends warm_start is ignored, so that --backend local can try a sagemaker project
+        if (!tune.warmStart().isEmpty() && train.backend() == Backend.SAGEMAKER && !tune.nativeTuning()) {
             problem("tune.warm_start", "warm_start names earlier SageMaker tuning jobs to start from, which only "
-                    + "SageMaker's own tuning does (train.backend: sagemaker without tune.native: false); remove it");
+                    + "SageMaker's own tuning does, and tune.native is false; remove warm_start or tune.native");
         }
         if (!sagemakerNative) {
             return;

@@ -658,7 +658,8 @@ class SageMakerTuningTest {
                     parameters:
                       x: {type: float, min: 0, max: 1}
                     """)).singleElement().asString().startsWith("config.yaml:20:15: ")
-                    .contains("tune.warm_start: warm_start names earlier SageMaker tuning jobs");
+                    .contains("tune.warm_start: warm_start names earlier SageMaker tuning jobs to start from, which "
+                            + "only SageMaker's own tuning does, and tune.native is false");
             assertThat(problems("""
                     objective: {metric: accuracy, goal: maximize}
                     warm_start: [this-name-is-far-too-long-for-a-tuning-job]
@@ -679,6 +680,23 @@ class SageMakerTuningTest {
                       n: {type: int, min: 1, max: 40}
                     """);
             assertThat(config.tune().orElseThrow().nativeTuning()).isFalse();
+        }
+
+        @Test
+        void warmStartIsIgnoredWhenAnotherBackendTrainsTheProject() {
+            catchThrowable(() -> project("""
+                    objective: {metric: accuracy, goal: maximize}
+                    strategy: grid
+                    max_trials: 3
+                    warm_start: [earlier-tune]
+                    parameters:
+                      n: {type: int, min: 1, max: 40}
+                    """));
+
+            ProjectConfig local = ConfigLoader.forProject(bed.project).withEnvironment(Map.of())
+                    .withBackend(io.jenkins.plugins.cd4ml.config.TrainConfig.Backend.LOCAL).load();
+
+            assertThat(local.tune().orElseThrow().warmStart()).containsExactly("earlier-tune");
         }
     }
 }
