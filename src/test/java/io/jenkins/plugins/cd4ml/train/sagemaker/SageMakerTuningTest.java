@@ -423,6 +423,34 @@ class SageMakerTuningTest {
         }
 
         @Test
+        void aJobEarlyStoppingStoppedIsPrunedAndTheTuneStillSucceeds() {
+            ProjectConfig config = project("""
+                    objective: {metric: accuracy, goal: maximize}
+                    strategy: random
+                    max_trials: 5
+                    parallel_trials: 1
+                    early_stopping: auto
+                    parameters:
+                      x: {type: float, min: 0, max: 1}
+                    """, "{pause: 0.5}");
+
+            TuneResult result = tune(config);
+
+            assertThat(result.succeeded()).as(result.error()).isTrue();
+            List<SimulatedTuning.Job> jobs = tuning.jobsOf(result.tuneId());
+            assertThat(jobs).filteredOn(j -> j.stoppedEarly).as("the simulator's median rule stopped some").isNotEmpty();
+            assertThat(result.trials()).hasSize(5).allSatisfy(t -> {
+                SimulatedTuning.Job job = jobs.get(t.number());
+                assertThat(t.status()).isEqualTo(job.stoppedEarly ? TrialStatus.PRUNED : TrialStatus.COMPLETED);
+                assertThat(job.status).isEqualTo(job.stoppedEarly ? "Stopped" : "Completed");
+                // a pruned trial keeps the last value it reported, below the completed jobs' median
+                assertThat(t.value()).isCloseTo(job.series.get(job.series.size() - 1), within(1e-6));
+            });
+            assertThat(result.best().status()).isEqualTo(TrialStatus.COMPLETED);
+            assertThat(result.count(TrialStatus.PRUNED)).isEqualTo(jobs.stream().filter(j -> j.stoppedEarly).count());
+        }
+
+        @Test
         void aFailedTuningJobFailsTheTuneWithSageMakersReason() {
             ProjectConfig config = project("""
                     objective: {metric: accuracy, goal: maximize}

@@ -58,7 +58,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * metrics from the output with the MetricDefinitions regexes (the last match is the final value),
  * and uploads {@code model.tar.gz} and {@code output.tar.gz} under the OutputDataConfig path. Grid
  * runs every combination of the categorical values; the other strategies draw values at random
- * from the ranges with RandomSeed (the simulator does not model SageMaker's optimisers).
+ * from the ranges with RandomSeed (the simulator does not model SageMaker's optimisers). With
+ * TrainingJobEarlyStoppingType Auto it stops a job by SageMaker's documented median rule (worse
+ * after an epoch than the median of the completed jobs' running averages at that epoch).
  */
 final class SimulatedTuning implements ResponseDefinitionTransformerV2 {
 
@@ -494,6 +496,9 @@ final class SimulatedTuning implements ResponseDefinitionTransformerV2 {
         final Instant created = Instant.now();
         final List<String> log = new CopyOnWriteArrayList<>();
         final Map<String, Double> metrics = new ConcurrentHashMap<>();
+        /** The objective's values in the order the log reported them (one per epoch). */
+        final List<Double> series = new CopyOnWriteArrayList<>();
+        volatile boolean stoppedEarly;
         volatile String status = "InProgress";
         volatile String secondaryStatus = "Starting";
         volatile String failureReason;
@@ -574,7 +579,8 @@ final class SimulatedTuning implements ResponseDefinitionTransformerV2 {
                     finish("Completed", null);
                 }
             } catch (IOException | RuntimeException e) {
-                finish("Failed", "InternalServerError: " + e);
+                // a stopped container's output ends abruptly
+                finish(stopRequested ? "Stopped" : "Failed", stopRequested ? null : "InternalServerError: " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 finish("Stopped", null);
@@ -638,16 +644,52 @@ final class SimulatedTuning implements ResponseDefinitionTransformerV2 {
                     for (int i = 0; i < regexes.size(); i++) {
                         Matcher m = regexes.get(i).matcher(line);
                         if (m.find() && m.groupCount() >= 1 && m.group(1) != null) {
+                            double value;
                             try {
-                                metrics.put(names.get(i), (double) Float.parseFloat(m.group(1).strip()));
+                                value = Float.parseFloat(m.group(1).strip());
                             } catch (NumberFormatException e) {
-                                // as SageMaker: a match that is not a number is ignored
+                                continue; // as SageMaker: a match that is not a number is ignored
+                            }
+                            metrics.put(names.get(i), value);
+                            if (names.get(i).equals(tuning.objective())) {
+                                judge(value);
                             }
                         }
                     }
                 }
             }
             return process.waitFor();
+        }
+
+        /**
+         * SageMaker's early stopping (TrainingJobEarlyStoppingType Auto): after each epoch's
+         * objective value, the median of the running averages of the completed jobs up to the
+         * same epoch; a job worse than that median is stopped.
+         */
+        private void judge(double value) {
+            series.add(value);
+            if (!tuning.config().path("TrainingJobEarlyStoppingType").asText().equals("Auto")) {
+                return;
+            }
+            int epoch = series.size();
+            List<Double> averages = new ArrayList<>();
+            for (Job other : tuning.jobs) {
+                if (other != this && other.status.equals("Completed") && other.series.size() >= epoch) {
+                    averages.add(other.series.subList(0, epoch).stream().mapToDouble(Double::doubleValue).average()
+                            .orElseThrow());
+                }
+            }
+            if (averages.isEmpty()) {
+                return;
+            }
+            averages.sort(Double::compare);
+            int middle = averages.size() / 2;
+            double median = averages.size() % 2 == 1 ? averages.get(middle)
+                    : (averages.get(middle - 1) + averages.get(middle)) / 2;
+            if (tuning.maximize() ? value < median : value > median) {
+                stoppedEarly = true;
+                stop();
+            }
         }
 
         ObjectNode summary() {
