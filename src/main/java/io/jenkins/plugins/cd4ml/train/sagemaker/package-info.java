@@ -36,5 +36,13 @@
  * {@code /opt/ml/output/data}) under {@code <train.output>/<project>/jobs/<job>/output/}; the
  * backend unpacks them into the run directory, and the trainer packages the model with its
  * manifest like any other backend's.
+ *
+ * <h2>Tuning jobs</h2>
+ *
+ * <p>{@link io.jenkins.plugins.cd4ml.train.sagemaker.SageMakerTrainingBackend#tune} runs a tune as
+ * one SageMaker hyperparameter tuning job ({@code TuningJobRequest}): its training job
+ * definition is built from the same {@code JobDefinition.Parts} as a single training job's
+ * request, the code is uploaded once under the tuning job's name, and {@code TuningJobWatcher}
+ * follows it; the best training job is then attached to like any finished job.
  */
 package io.jenkins.plugins.cd4ml.train.sagemaker;
