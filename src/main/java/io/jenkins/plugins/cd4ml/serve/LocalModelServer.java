@@ -210,6 +210,8 @@ public final class LocalModelServer {
         Path scratch = null;
         Process process = null;
         ReadyWatcher ready = null;
+        Thread out = null;
+        Thread err = null;
         try (ModelLocator models = ModelLocator.forProject(config, context)) {
             scratch = Files.createTempDirectory("cd4ml-serve-");
             Path archive = models.resolve(model, scratch);
@@ -227,12 +229,11 @@ public final class LocalModelServer {
             process = builder.start();
             events.info("started the model server (" + python + ", pid " + process.pid() + ") on port " + port
                     + " for model " + ModelArchive.readManifest(archive).version());
-            Thread out = pump(process.getInputStream(), "stdout");
-            Thread err = pump(process.getErrorStream(), "stderr");
+            out = pump(process.getInputStream(), "stdout");
+            err = pump(process.getErrorStream(), "stderr");
             ready = ReadyWatcher.start(port, readyNotice, events);
             int status = process.waitFor();
-            out.join(5000);
-            err.join(5000);
+            awaitOutput(out, err);
             if (status != 0) {
                 throw Cd4mlException.workFailed("the model server exited with status " + status,
                         "see its output above", null);
@@ -250,6 +251,8 @@ public final class LocalModelServer {
             }
             if (process != null) {
                 stop(process);
+                // what the server wrote while it drained (its last prediction records, its shutdown)
+                awaitOutput(out, err);
             }
             TemporaryDirectory.deleteQuietly(scratch);
         }
@@ -263,27 +266,55 @@ public final class LocalModelServer {
     private static void stop(Process process) {
         boolean interrupted = Thread.interrupted(); // a stop must not be cut short by the stop that asked for it
         List<ProcessHandle> children = process.descendants().toList();
-        try {
-            process.destroy(); // SIGTERM: the server drains, stops its workers and flushes its logs
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
+        process.destroy(); // SIGTERM: the server drains, stops its workers and flushes its logs
+        // a cancel interrupts once per registration (the CLI's and the operation's), so a further
+        // interrupt here is the same stop again: it must not turn the drain into a SIGKILL
+        interrupted |= awaitExit(process.toHandle(), TimeUnit.SECONDS.toNanos(30));
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            interrupted |= awaitExit(process.toHandle(), TimeUnit.SECONDS.toNanos(10));
+        }
+        for (ProcessHandle child : children) {
+            if (child.isAlive()) {
+                child.destroyForcibly();
+                interrupted |= awaitExit(child, TimeUnit.SECONDS.toNanos(10));
             }
-            for (ProcessHandle child : children) {
-                if (child.isAlive()) {
-                    child.destroyForcibly();
-                    child.onExit().get(10, TimeUnit.SECONDS);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lets the output pumps deliver what the ended process wrote, up to 5 s each, through interrupts. */
+    private static void awaitOutput(Thread... pumps) {
+        boolean interrupted = Thread.interrupted();
+        for (Thread pump : pumps) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (pump != null && pump.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    pump.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
-        } catch (InterruptedException e) {
-            interrupted = true;
-            process.destroyForcibly();
-            children.forEach(ProcessHandle::destroyForcibly);
-        } catch (ExecutionException | TimeoutException e) {
-            // a child that will not die within 10 s after SIGKILL is beyond our reach
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits up to {@code nanos} for {@code handle} to exit, through interrupts; true if one arrived. */
+    private static boolean awaitExit(ProcessHandle handle, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | TimeoutException e) {
+                return interrupted; // a process that will not die within the time is beyond our reach
             }
         }
     }
