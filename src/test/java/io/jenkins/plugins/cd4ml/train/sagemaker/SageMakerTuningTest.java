@@ -476,7 +476,7 @@ class SageMakerTuningTest {
         }
 
         @Test
-        void cancellingStopsTheTuningJobAndItsTrainingJobs() {
+        void cancellingStopsTheTuningJobAndItsTrainingJobs() throws Exception {
             ProjectConfig config = project("""
                     objective: {metric: accuracy, goal: maximize}
                     strategy: random
@@ -498,8 +498,13 @@ class SageMakerTuningTest {
             List<JsonNode> stops = bed.sim.requests("SageMaker.StopHyperParameterTuningJob");
             assertThat(stops).hasSize(1);
             String name = stops.get(0).get("HyperParameterTuningJobName").asText();
-            assertThat(thrown).isInstanceOf(OperationStoppedException.class)
-                    .hasMessageContaining("SageMaker hyperparameter tuning job " + name + " (Stopped)");
+            // SageMaker confirms a stop with Stopping (it then stops the training jobs) or, once done, Stopped
+            assertThat(thrown).isInstanceOf(OperationStoppedException.class).hasMessageMatching(
+                    ".*SageMaker hyperparameter tuning job " + name + " \\((Stopping|Stopped)\\)");
+            long version = tuning.version();
+            for (int i = 0; i < 10 && !tuning.status(name).equals("Stopped"); i++) {
+                version = tuning.awaitChange(version);
+            }
             assertThat(tuning.status(name)).isEqualTo("Stopped");
             assertThat(tuning.jobsOf(name)).isNotEmpty().allSatisfy(j -> assertThat(j.status).isEqualTo("Stopped"));
             assertThat(bed.sim.requests("SageMaker.DescribeTrainingJob")).as("no model is stored").isEmpty();
