@@ -266,13 +266,17 @@ public final class LocalModelServer {
     private static void stop(Process process) {
         boolean interrupted = Thread.interrupted(); // a stop must not be cut short by the stop that asked for it
         List<ProcessHandle> children = process.descendants().toList();
-        process.destroy(); // SIGTERM: the server drains, stops its workers and flushes its logs
+        // SIGTERM: the server drains, stops its workers and flushes its logs. Through the handle:
+        // Process.destroy() also closes the pipes, which loses what the server writes while it
+        // drains (its last prediction records, its shutdown lines)
+        ProcessHandle server = process.toHandle();
+        server.destroy();
         // a cancel interrupts once per registration (the CLI's and the operation's), so a further
         // interrupt here is the same stop again: it must not turn the drain into a SIGKILL
-        interrupted |= awaitExit(process.toHandle(), TimeUnit.SECONDS.toNanos(30));
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            interrupted |= awaitExit(process.toHandle(), TimeUnit.SECONDS.toNanos(10));
+        interrupted |= awaitExit(server, TimeUnit.SECONDS.toNanos(30));
+        if (server.isAlive()) {
+            server.destroyForcibly();
+            interrupted |= awaitExit(server, TimeUnit.SECONDS.toNanos(10));
         }
         for (ProcessHandle child : children) {
             if (child.isAlive()) {
