@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.gate;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.jenkins.plugins.cd4ml.run.MetricFormat;
 import java.io.Serializable;
 import java.util.List;
 
@@ -37,7 +38,12 @@ public record GateResult(String modelVersion, boolean passed, List<MetricCheck> 
         StringBuilder s = new StringBuilder("model " + modelVersion + " failed: ");
         List<MetricCheck> failed = failures();
         for (int i = 0; i < failed.size(); i++) {
-            s.append(i == 0 ? "" : "; ").append(failed.get(i).metric()).append(' ').append(failed.get(i).verdict());
+            MetricCheck check = failed.get(i);
+            s.append(i == 0 ? "" : "; ").append(check.metric());
+            if (check.value() != null) { // the value itself, then by how much it missed: accuracy=0.85: 0.05 below min 0.9
+                s.append('=').append(MetricFormat.format(check.value())).append(':');
+            }
+            s.append(' ').append(check.verdict());
         }
         return s.toString();
     }

@@ -124,7 +124,7 @@ class TuneGateCliTest {
             assertThat(o.out()).contains("metric", "value", "rule", "verdict", "min 0.5", "passed",
                     "previous 0.9 (may drop 0.05)", "FAILED: 0.1 below the previous model's 0.9, 0.05 more than the "
                             + "allowed 0.05");
-            assertThat(o.err()).contains("failed: accuracy 0.1 below");
+            assertThat(o.err()).contains("failed: accuracy=0.8: 0.1 below");
         }
 
         @Test

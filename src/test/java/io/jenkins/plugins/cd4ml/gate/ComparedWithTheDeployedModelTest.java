@@ -274,7 +274,7 @@ class ComparedWithTheDeployedModelTest {
             assertThat(releases.calls).containsExactly("history iris -n ml-prod", "values iris -n ml-prod");
             assertThat(result.comparedTo()).isEqualTo("deployed:production " + SERVING);
             assertThat(result.passed()).as("without max_regression any drop fails").isFalse();
-            assertThat(result.summary()).isEqualTo("model cccccccccccc failed: accuracy 0.01 below the "
+            assertThat(result.summary()).isEqualTo("model cccccccccccc failed: accuracy=0.94: 0.01 below the "
                     + "deployed:production model's 0.95");
         }
 

@@ -75,7 +75,7 @@ class QualityGateTest {
                 assertThat(c.value()).isEqualTo(0.85);
                 assertThat(c.verdict()).isEqualTo("0.05 below min 0.9");
             });
-            assertThat(result.summary()).isEqualTo("model aaaaaaaaaaaa failed: accuracy 0.05 below min 0.9");
+            assertThat(result.summary()).isEqualTo("model aaaaaaaaaaaa failed: accuracy=0.85: 0.05 below min 0.9");
         }
 
         @Test
