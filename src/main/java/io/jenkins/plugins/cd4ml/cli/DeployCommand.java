@@ -1,6 +1,5 @@
 package io.jenkins.plugins.cd4ml.cli;
 
-import com.github.dockerjava.api.DockerClient;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.deploy.DeployResult;
 import io.jenkins.plugins.cd4ml.deploy.DeployTarget;
@@ -9,7 +8,6 @@ import io.jenkins.plugins.cd4ml.deploy.ImageLookup;
 import io.jenkins.plugins.cd4ml.deploy.ImageReference;
 import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
 import io.jenkins.plugins.cd4ml.deploy.RolloutProblem;
-import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -63,23 +61,9 @@ final class DeployCommand extends ProjectCommand {
                     .withImage(Optional.ofNullable(image)).deploy();
         } else {
             if (image != null) {
-                ImageReference reference = ImageReference.parse(image);
-                String version = modelVersion;
-                DockerClient docker = common.context().clients().docker();
-                Optional<ImageLookup.Found> found = DockerClients.isAvailable(docker)
-                        ? ImageLookup.inspect(docker, reference) : Optional.empty();
-                if (reference.digest().isEmpty() && found.map(f -> !f.digest().isEmpty()).orElse(false)) {
-                    reference = new ImageReference(reference.repository(), reference.tag(), found.get().digest());
-                    console.info("pinning " + image + " to the digest it was pushed as: " + reference.pinned());
-                }
-                if (version == null) {
-                    version = found.map(ImageLookup.Found::modelVersion).orElse("");
-                    if (version.isEmpty()) {
-                        console.warn("cannot tell which model " + image + " serves (the Docker daemon does not have "
-                                + "it); pass --model-version so the release records it");
-                    }
-                }
-                deployer.withImage(reference, version);
+                ImageLookup.Deployable deployable = ImageLookup.forDeploy(common.context(),
+                        ImageReference.parse(image), Optional.ofNullable(modelVersion));
+                deployer.withImage(deployable.image(), deployable.modelVersion());
             }
             if (canaryWeight != null) {
                 deployer.withCanaryWeight(canaryWeight);

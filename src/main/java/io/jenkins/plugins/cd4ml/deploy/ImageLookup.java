@@ -2,6 +2,8 @@ package io.jenkins.plugins.cd4ml.deploy;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
+import io.jenkins.plugins.cd4ml.docker.DockerClients;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +35,39 @@ public final class ImageLookup {
         } catch (RuntimeException e) { // DockerException, or the transport failing: the daemon cannot tell
             return Optional.empty();
         }
+    }
+
+    /**
+     * The image a deploy should name, as every front end resolves it: pinned to the registry digest
+     * it was pushed as when the daemon knows one (a tag can move; a digest cannot), and the model
+     * version it serves from its label unless the caller gave one. Says what it did on {@code events}.
+     *
+     * @param context the operation's: its Docker client (a daemon that does not answer leaves the
+     *     image as given), events, and the front end's spelling of the model-version option
+     * @param modelVersion the model version the caller knows, or empty to read the image's label
+     */
+    public static Deployable forDeploy(EngineContext context, ImageReference image, Optional<String> modelVersion) {
+        DockerClient docker = context.clients().docker();
+        Optional<Found> found = DockerClients.isAvailable(docker) ? inspect(docker, image) : Optional.empty();
+        ImageReference reference = image;
+        if (image.digest().isEmpty() && found.map(f -> !f.digest().isEmpty()).orElse(false)) {
+            reference = new ImageReference(image.repository(), image.tag(), found.get().digest());
+            context.events().info("pinning " + image + " to the digest it was pushed as: " + reference.pinned());
+        }
+        String version = modelVersion.filter(v -> !v.isBlank())
+                .orElseGet(() -> found.map(Found::modelVersion).orElse(""));
+        if (version.isEmpty()) {
+            context.events().warn("cannot tell which model " + image + " serves (the Docker daemon does not have "
+                    + "it); pass " + context.advice().option("model-version") + " so the release records it");
+        }
+        return new Deployable(reference, version);
+    }
+
+    /**
+     * @param image the reference to deploy, pinned where a digest was known
+     * @param modelVersion the model version it serves, empty when unknown
+     */
+    public record Deployable(ImageReference image, String modelVersion) {
     }
 
     /**

@@ -22,7 +22,7 @@ public interface Advice extends Serializable {
 
     /** The canonical options engine messages may name. */
     List<String> OPTIONS = List.of("attach", "backend", "base-image", "build-image", "builder", "config",
-            "hyperparameter", "image", "model", "no-cache", "no-container", "no-promote", "pip-index-url", "port",
+            "hyperparameter", "image", "model", "model-version", "no-cache", "no-container", "no-promote", "pip-index-url", "port",
             "push", "registry-password-stdin", "registry-username", "repository", "tag", "tarball");
 
     /** The operations engine messages may name. */

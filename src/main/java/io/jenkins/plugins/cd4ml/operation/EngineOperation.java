@@ -15,6 +15,7 @@ import io.jenkins.plugins.cd4ml.config.TrainConfig;
 import io.jenkins.plugins.cd4ml.deploy.DeployResult;
 import io.jenkins.plugins.cd4ml.deploy.Deployer;
 import io.jenkins.plugins.cd4ml.deploy.HistoryResult;
+import io.jenkins.plugins.cd4ml.deploy.ImageLookup;
 import io.jenkins.plugins.cd4ml.deploy.ImageReference;
 import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
 import io.jenkins.plugins.cd4ml.engine.Advice;
@@ -300,8 +301,11 @@ public final class EngineOperation {
             return LocalDeployer.forProject(config, context()).withEnvironment(values.text("environment"))
                     .withImage(values.text("image")).deploy();
         }
-        values.text("image").ifPresent(i -> deployer.withImage(ImageReference.parse(i),
-                values.text("modelVersion").orElse("")));
+        values.text("image").ifPresent(i -> {
+            ImageLookup.Deployable deployable = ImageLookup.forDeploy(context(),
+                    ImageReference.parse(i), values.text("modelVersion"));
+            deployer.withImage(deployable.image(), deployable.modelVersion());
+        });
         values.text("canaryWeight").ifPresent(w -> deployer.withCanaryWeight(integer("canaryWeight", w)));
         return deployer.deploy();
     }
