@@ -4,7 +4,11 @@ Each client keeps one connection and sends the next request as soon as the previ
 read. A request that was written and got no answer (reset, closed, garbled) is a failure, and so
 is a kept-alive connection reset under a request; a fresh connection reset before its first request
 counts as refused (the listener closed as it connected: the server never saw it); an
-answer with `Connection: close` ends the connection as HTTP says. After that a client either
+answer with `Connection: close` ends the connection as HTTP says. A fresh connection reset after
+its first request was written, with no answer, is kept apart (`fresh_resets`, by request id): it is
+a failure unless the test shows from the server's prediction log that the server never handled that
+request (the kernel completed the handshake, then reset the never-accepted connection when the last
+listener closed). After that a client either
 reconnects to the same server (a plain `docker stop`: nobody else to go to; refused means the
 server is gone) or stops (behind a Kubernetes Service the next connection goes to another pod).
 """
@@ -28,6 +32,8 @@ class LoadClient(threading.Thread):
         self.closed_by_server = 0
         self.refused = 0
         self.failures: List[str] = []
+        self.fresh_resets: List[str] = []  # request ids: see the module doc
+        self.sent = 0
         self.statuses = {}
         self.halt = threading.Event()
 
@@ -43,8 +49,11 @@ class LoadClient(threading.Thread):
                     self.refused += 1
                     return  # the listener is closed: the server is gone
                 fresh = True
+            self.sent += 1
+            request_id = f"load-{id(self):x}-{self.sent}"
             try:
-                connection.request("POST", "/predict", body=BODY, headers={"content-type": "application/json"})
+                connection.request("POST", "/predict", body=BODY, headers={"content-type": "application/json",
+                                                                            "x-request-id": request_id})
             except (ConnectionResetError, BrokenPipeError) as e:
                 if fresh:
                     # connected in the instant the listener closed (the kernel completed the
@@ -57,10 +66,16 @@ class LoadClient(threading.Thread):
             except OSError as e:
                 self.failures.append(f"write: {e!r}")
                 return
-            fresh = False
+            was_fresh, fresh = fresh, False
             try:
                 response = connection.getresponse()
                 response.read()
+            except ConnectionResetError as e:
+                if was_fresh:
+                    self.fresh_resets.append(request_id)
+                else:
+                    self.failures.append(f"no answer: {e!r}")
+                return
             except (OSError, http.client.HTTPException) as e:
                 self.failures.append(f"no answer: {e!r}")
                 return
@@ -98,3 +113,15 @@ class ReadinessProbe(threading.Thread):
             finally:
                 connection.close()
             time.sleep(0.02)
+
+
+def lost(clients: List[LoadClient], prediction_log: str = None) -> List[str]:
+    """Every request that got no answer. A fresh connection's reset first request counts only if
+    the server handled it (its request id is in `prediction_log`), or when no log is given."""
+    failures = [f for c in clients for f in c.failures]
+    for client in clients:
+        for request_id in client.fresh_resets:
+            if prediction_log is None or f'"request_id":"{request_id}"' in prediction_log:
+                failures.append(f"no answer on a fresh connection to request {request_id}, which the server "
+                                f"{'handled' if prediction_log is not None else 'may have handled'}")
+    return failures

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from load_clients import LoadClient, ReadinessProbe
+from load_clients import LoadClient, ReadinessProbe, lost
 from test_server import running  # noqa: F401  (fixture)
 
 CLIENTS = 16
@@ -44,7 +44,7 @@ def test_sigterm_under_keep_alive_load_loses_nothing(model_dir, running, workers
         client.join(10)
     probe.join(10)
 
-    failures = [f for c in clients for f in c.failures]
+    failures = lost(clients)
     assert failures == [], f"{len(failures)} requests got no answer: {failures[:5]}"
     assert before > 0
     assert all(c.statuses.keys() <= {200} for c in clients), [c.statuses for c in clients]
