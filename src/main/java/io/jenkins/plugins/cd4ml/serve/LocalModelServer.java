@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.WaitResponse;
 import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.ProcessExit;
 import io.jenkins.plugins.cd4ml.PythonInterpreter;
 import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
@@ -37,10 +38,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -273,15 +272,15 @@ public final class LocalModelServer {
         server.destroy();
         // a cancel interrupts once per registration (the CLI's and the operation's), so a further
         // interrupt here is the same stop again: it must not turn the drain into a SIGKILL
-        interrupted |= awaitExit(server, TimeUnit.SECONDS.toNanos(30));
+        interrupted |= ProcessExit.await(server, TimeUnit.SECONDS.toNanos(30));
         if (server.isAlive()) {
             server.destroyForcibly();
-            interrupted |= awaitExit(server, TimeUnit.SECONDS.toNanos(10));
+            interrupted |= ProcessExit.await(server, TimeUnit.SECONDS.toNanos(10));
         }
         for (ProcessHandle child : children) {
             if (child.isAlive()) {
                 child.destroyForcibly();
-                interrupted |= awaitExit(child, TimeUnit.SECONDS.toNanos(10));
+                interrupted |= ProcessExit.await(child, TimeUnit.SECONDS.toNanos(10));
             }
         }
         if (interrupted) {
@@ -304,22 +303,6 @@ public final class LocalModelServer {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Waits up to {@code nanos} for {@code handle} to exit, through interrupts; true if one arrived. */
-    private static boolean awaitExit(ProcessHandle handle, long nanos) {
-        long deadline = System.nanoTime() + nanos;
-        boolean interrupted = false;
-        while (true) {
-            try {
-                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                return interrupted;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | TimeoutException e) {
-                return interrupted; // a process that will not die within the time is beyond our reach
-            }
         }
     }
 

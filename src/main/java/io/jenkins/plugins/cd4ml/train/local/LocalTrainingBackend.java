@@ -1,6 +1,7 @@
 package io.jenkins.plugins.cd4ml.train.local;
 
 import io.jenkins.plugins.cd4ml.OperationStoppedException;
+import io.jenkins.plugins.cd4ml.ProcessExit;
 import io.jenkins.plugins.cd4ml.PythonInterpreter;
 import io.jenkins.plugins.cd4ml.config.Durations;
 import io.jenkins.plugins.cd4ml.event.Event;
@@ -9,8 +10,8 @@ import io.jenkins.plugins.cd4ml.train.BackendRun;
 import io.jenkins.plugins.cd4ml.train.RunDirectory;
 import io.jenkins.plugins.cd4ml.train.TrainingBackend;
 import io.jenkins.plugins.cd4ml.train.TrainingFailedException;
-import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import io.jenkins.plugins.cd4ml.train.TrainingJob;
+import io.jenkins.plugins.cd4ml.train.TrainingRequirements;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,9 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs the training script as a child process on this machine, with the run directory standing
@@ -162,34 +161,14 @@ public final class LocalTrainingBackend implements TrainingBackend {
         boolean interrupted = Thread.interrupted();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
         for (ProcessHandle handle : tree) {
-            interrupted |= awaitExit(handle, deadline - System.nanoTime());
+            interrupted |= ProcessExit.await(handle, deadline - System.nanoTime());
         }
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle handle : tree) {
-            interrupted |= awaitExit(handle, TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS));
+            interrupted |= ProcessExit.await(handle, TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS));
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Waits up to {@code nanos} for one process to exit; true when an interrupt arrived meanwhile.
-     * An interrupt does not end the wait: a cancel interrupts once per registration, and a second
-     * one during a stop is the same request, which must not leave the process behind.
-     */
-    private static boolean awaitExit(ProcessHandle handle, long nanos) {
-        long deadline = System.nanoTime() + Math.max(0, nanos);
-        boolean interrupted = false;
-        while (true) {
-            try {
-                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                return interrupted;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | TimeoutException e) {
-                return interrupted;
-            }
         }
     }
 }
