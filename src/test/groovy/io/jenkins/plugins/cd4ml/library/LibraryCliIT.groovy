@@ -1,9 +1,11 @@
 package io.jenkins.plugins.cd4ml.library
 
+import io.jenkins.plugins.cd4ml.TemporaryDirectory
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
 import java.util.concurrent.TimeUnit
+import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 
@@ -69,20 +71,29 @@ class LibraryCliIT extends PipelineTestBase {
         }
     }
 
+    @AfterEach
+    void removeCliHome() {
+        TemporaryDirectory.deleteQuietly(cliHome)
+    }
+
     /** Runs a script as the sh step does: bash, in the workspace, with the build's environment. */
     int bash(String script, Map env) {
         ProcessBuilder pb = new ProcessBuilder('bash', '-euc', script).directory(workspace.toFile())
         env.each { k, v -> if (v != null) pb.environment().put(String.valueOf(k), String.valueOf(v)) }
         pb.redirectErrorStream(true)
-        Path log = Files.createTempFile(workspace.getParent(), 'sh', '.log')
-        pb.redirectOutput(log.toFile())
-        Process p = pb.start()
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly()
-            throw new IllegalStateException("sh step timed out: ${script}")
+        Path log = Files.createTempFile(cliHome, 'sh', '.log')
+        try {
+            pb.redirectOutput(log.toFile())
+            Process p = pb.start()
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly()
+                throw new IllegalStateException("sh step timed out: ${script}")
+            }
+            shLogs << log.text
+            return p.exitValue()
+        } finally {
+            Files.deleteIfExists(log)
         }
-        shLogs << log.text
-        return p.exitValue()
     }
 
     List<String> shLogs = []

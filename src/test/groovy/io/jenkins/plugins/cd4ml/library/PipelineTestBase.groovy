@@ -6,6 +6,7 @@ import com.lesfurets.jenkins.unit.MethodCall
 import com.lesfurets.jenkins.unit.global.lib.LibraryConfiguration
 import com.lesfurets.jenkins.unit.global.lib.SourceRetriever
 import groovy.json.JsonOutput
+import io.jenkins.plugins.cd4ml.TemporaryDirectory
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
@@ -65,7 +66,11 @@ abstract class PipelineTestBase extends BasePipelineTest {
 
     @AfterEach
     void removeWorkspace() {
-        [workspace, Paths.get(workspace.toString() + '@tmp'), scripts].each { it.toFile().deleteDir() }
+        // not File.deleteDir(): Groovy's follows symbolic links to directories
+        if (workspace != null) {
+            [workspace, Paths.get(workspace.toString() + '@tmp')].each { TemporaryDirectory.deleteQuietly(it) }
+        }
+        TemporaryDirectory.deleteQuietly(scripts)
     }
 
     /**
@@ -77,8 +82,10 @@ abstract class PipelineTestBase extends BasePipelineTest {
 
         static Path linkVars() {
             Path dir = Files.createTempDirectory('cd4ml-library')
-            Files.createSymbolicLink(dir.resolve('vars'), REPOSITORY.resolve('vars'))
+            Path vars = Files.createSymbolicLink(dir.resolve('vars'), REPOSITORY.resolve('vars'))
+            // deleted at exit in the reverse order: the link (not what it points to), then the emptied directory
             dir.toFile().deleteOnExit()
+            vars.toFile().deleteOnExit()
             return dir
         }
 

@@ -45,9 +45,12 @@ class QualityGateTest {
     /** Stores a model the way training does (archive + model.json, LATEST moved). */
     static void store(ProjectConfig config, ModelManifest manifest) throws Exception {
         Path archive = Files.createTempFile("model", ".tar.gz");
-        Files.writeString(archive, "not read by the gate");
-        new LocalModelStore(config.resolve(config.train().output())).store(archive, manifest);
-        Files.delete(archive);
+        try {
+            Files.writeString(archive, "not read by the gate");
+            new LocalModelStore(config.resolve(config.train().output())).store(archive, manifest);
+        } finally {
+            Files.delete(archive);
+        }
     }
 
     @Nested

@@ -60,8 +60,9 @@ class JibServingImageTest {
 
     /** Jib cannot install packages, so its base must already be the Python base, here from the registry. */
     private static void copyBaseImageToTheRegistry() throws Exception {
-        Path auth = authFile();
+        Path auth = Files.createTempFile("cd4ml-auth-", ".json");
         try {
+            Files.writeString(auth, dockerConfigJson());
             Process p = new ProcessBuilder("skopeo", "copy", "--dest-tls-verify=false", "--dest-authfile",
                     auth.toString(), "docker-daemon:" + TestEnvironment.baseImage(), "docker://" + registryBase)
                     .redirectErrorStream(true).start();
@@ -74,13 +75,11 @@ class JibServingImageTest {
         }
     }
 
-    private static Path authFile() throws Exception {
-        Path auth = Files.createTempFile("cd4ml-auth-", ".json");
+    /** A Docker config (or skopeo auth file) holding the test registry's account: write it only where it is deleted. */
+    private static String dockerConfigJson() {
         String token = Base64.getEncoder().encodeToString((TestEnvironment.registryUser() + ":"
                 + TestEnvironment.registryPassword()).getBytes(StandardCharsets.UTF_8));
-        Files.writeString(auth, "{\"auths\": {\"" + TestEnvironment.registry() + "\": {\"auth\": \"" + token
-                + "\"}}}");
-        return auth;
+        return "{\"auths\": {\"" + TestEnvironment.registry() + "\": {\"auth\": \"" + token + "\"}}}";
     }
 
     private static RegistryCredentials testCredentials() {
@@ -181,7 +180,7 @@ class JibServingImageTest {
 
     @Test
     void readsCredentialsFromTheDockerConfig(@TempDir Path dockerConfig) throws Exception {
-        Files.copy(authFile(), dockerConfig.resolve("config.json"));
+        Files.writeString(dockerConfig.resolve("config.json"), dockerConfigJson());
         RegistryCredentials fromConfig = RegistryCredentials.defaults(TestEnvironment.registry(),
                 Map.of("DOCKER_CONFIG", dockerConfig.toString()));
         assertThat(fromConfig.find(TestEnvironment.registry())).hasValueSatisfying(c -> {

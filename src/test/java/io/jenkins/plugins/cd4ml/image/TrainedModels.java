@@ -1,5 +1,6 @@
 package io.jenkins.plugins.cd4ml.image;
 
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import io.jenkins.plugins.cd4ml.config.ConfigLoader;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.testing.TestContexts;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The iris example trained twice (two different models) once per test JVM, for the image tests.
+ * The iris example trained twice (two different models) once per test JVM, for the image tests; its
+ * directory is deleted when the JVM exits.
  *
  * @param first the model trained first
  * @param second a different model (other hyperparameters), now the newest
@@ -26,6 +28,9 @@ record TrainedModels(ProjectConfig config, String first, String firstVersion, St
             TestProjects.requirePythonMl();
             try {
                 Path dir = Files.createTempDirectory("cd4ml-image-test-");
+                // shared by every image test of this JVM, so removed when the JVM exits
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> TemporaryDirectory.deleteQuietly(dir),
+                        "cd4ml-image-test-cleanup"));
                 Path project = TestProjects.copyOf("examples/iris", dir.resolve("iris"));
                 ProjectConfig config = ConfigLoader.forProject(project).withEnvironment(System.getenv()).load();
                 var a = Trainer.forProject(config, TestContexts.context()).promoting(true).call();

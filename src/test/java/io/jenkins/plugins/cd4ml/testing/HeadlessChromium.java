@@ -60,11 +60,14 @@ public final class HeadlessChromium implements AutoCloseable {
     public static HeadlessChromium start() throws Exception {
         require();
         Path profile = Files.createTempDirectory("cd4ml-chromium");
-        Process process = new ProcessBuilder(BINARY, "--headless", "--no-sandbox", "--disable-gpu",
+        ProcessBuilder builder = new ProcessBuilder(BINARY, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--user-data-dir=" + profile, "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
                 "--window-size=1400,1000", "about:blank")
-                .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile());
+        // Chromium's own scratch (org.chromium.Chromium.*) goes under the profile, deleted by close()
+        builder.environment().put("TMPDIR", Files.createDirectory(profile.resolve("tmp")).toString());
+        Process process = builder.start();
         Path portFile = profile.resolve("DevToolsActivePort");
         for (int i = 0; i < 600 && !Files.isRegularFile(portFile); i++) {
             if (!process.isAlive()) {

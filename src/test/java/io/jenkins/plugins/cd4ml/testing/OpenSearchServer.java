@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jenkins.plugins.cd4ml.TemporaryDirectory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,10 +48,17 @@ public final class OpenSearchServer implements AutoCloseable {
 
     /** Starts a node with its data under a fresh temporary directory. */
     public static OpenSearchServer start() {
+        Path home;
         try {
-            return new OpenSearchServer(Files.createTempDirectory("cd4ml-opensearch-"));
+            home = Files.createTempDirectory("cd4ml-opensearch-");
         } catch (IOException e) {
             return fail("cannot create a directory for OpenSearch: " + e);
+        }
+        try {
+            return new OpenSearchServer(home);
+        } catch (RuntimeException | Error e) {
+            TemporaryDirectory.deleteQuietly(home); // close() cleans it once started; nothing will when it failed
+            throw e;
         }
     }
 
