@@ -5,6 +5,7 @@ import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.Json;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.deploy.DeployedModel;
+import io.jenkins.plugins.cd4ml.engine.EngineContext;
 import io.jenkins.plugins.cd4ml.gate.GateResult;
 import io.jenkins.plugins.cd4ml.gate.QualityGate;
 import io.jenkins.plugins.cd4ml.gate.StoredModels;
@@ -40,9 +41,10 @@ final class GateCommand extends ProjectCommand {
     int run(ProjectConfig config, Console console) {
         GateResult result;
         String promoted = null;
-        try (ModelLocator models = ModelLocator.forProject(config, common.context())) {
+        EngineContext context = common.context();
+        try (ModelLocator models = ModelLocator.forProject(config, context)) {
             StoredModels stored = StoredModels.of(config, models::transfers).withDeployed(env -> DeployedModel
-                    .version(config, env, common.context().environment()), Optional.empty());
+                    .version(config, env, context), Optional.empty());
             QualityGate gate = QualityGate.forProject(config);
             String version = model != null ? model.strip() : stored.latestVersion().orElseThrow(() ->
                     Cd4mlException.badInput("there is no model of " + config.name() + " in " + config.train().output()

@@ -67,7 +67,7 @@ final class TuneCommand implements Callable<Integer>, HasCommonOptions {
                     gate = QualityGate.forProject(config).withChampions(StoredModels.of(config, models::transfers)
                             .excluding(result.trials().stream().map(Trial::modelVersion).filter(Objects::nonNull)
                                     .toList()).withDeployed(env -> DeployedModel.version(config, env,
-                                            context.environment()), Optional.empty()))
+                                            context), Optional.empty()))
                             .check(result.bestTraining().manifest());
                 }
                 if (gate == null || gate.passed()) {

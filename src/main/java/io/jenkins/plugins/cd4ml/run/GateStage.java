@@ -71,7 +71,7 @@ final class GateStage implements Stage {
         try (ModelLocator models = ModelLocator.forProject(state.config(), context)) {
             gate = QualityGate.forProject(state.config()).withChampions(StoredModels.of(state.config(),
                     models::transfers).excluding(thisRun).withDeployed(env -> DeployedModel.version(state.config(),
-                            env, context.environment()), environment)).check(training.manifest());
+                            env, context), environment)).check(training.manifest());
         }
         state.output(RESULT, gate);
         if (!gate.passed()) {

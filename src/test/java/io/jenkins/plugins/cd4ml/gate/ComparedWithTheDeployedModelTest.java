@@ -17,6 +17,7 @@ import io.jenkins.plugins.cd4ml.deploy.LocalDeployer;
 import io.jenkins.plugins.cd4ml.deploy.ReleaseClient;
 import io.jenkins.plugins.cd4ml.docker.DockerClients;
 import io.jenkins.plugins.cd4ml.model.ModelManifest;
+import io.jenkins.plugins.cd4ml.testing.TestContexts;
 import io.jenkins.plugins.cd4ml.testing.TestEnvironment;
 import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.nio.file.Files;
@@ -107,7 +108,7 @@ class ComparedWithTheDeployedModelTest {
 
         private static GateResult gate(ProjectConfig config, double accuracy) {
             return QualityGate.forProject(config).withChampions(StoredModels.of(config, () -> null).withDeployed(
-                    env -> DeployedModel.version(config, env, System.getenv()), Optional.empty()))
+                    env -> DeployedModel.version(config, env, TestContexts.context()), Optional.empty()))
                     .check(candidate(accuracy));
         }
 
