@@ -1,8 +1,6 @@
 package io.jenkins.plugins.cd4ml.train.sagemaker;
 
-import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.event.EventSink;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -11,17 +9,14 @@ import software.amazon.awssdk.services.sagemaker.model.DescribeTrainingJobRespon
 import software.amazon.awssdk.services.sagemaker.model.SecondaryStatusTransition;
 
 /**
- * Follows a training job by polling {@code DescribeTrainingJob}: every 5 s while something
- * happens, backing off to every 30 s while nothing does. Reports status and secondary-status
- * transitions as messages and drives the log tail. Errors that say nothing about the job
- * (throttling, a server error, a dropped connection) are retried at the next poll.
+ * Follows a training job by polling {@code DescribeTrainingJob} in {@link StatusPoller}'s rhythm:
+ * every 5 s while something happens, backing off to every 30 s while nothing does. Reports status
+ * and secondary-status transitions as messages and drives the log tail. Errors that say nothing
+ * about the job (throttling, a server error, a dropped connection) are retried at the next poll.
  */
 final class JobWatcher {
 
-    static final Duration FIRST_POLL = Duration.ofSeconds(5);
-    static final Duration LONGEST_POLL = Duration.ofSeconds(30);
     static final Set<String> TERMINAL = Set.of("Completed", "Failed", "Stopped");
-    private static final int TRANSIENT_FAILURES_TOLERATED = 10;
 
     private final SageMakerClient sagemaker;
     private final AwsErrors errors;
@@ -46,47 +41,20 @@ final class JobWatcher {
      * @throws InterruptedException if the calling thread is interrupted; the job keeps running
      */
     DescribeTrainingJobResponse followToEnd(String job, CloudWatchLogTail log) throws InterruptedException {
-        Duration wait = null;
         Transitions transitions = new Transitions(job);
-        int failures = 0;
-        while (true) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("following training job " + job);
-            }
-            DescribeTrainingJobResponse current;
-            try {
-                current = describe(job);
-                failures = 0;
-            } catch (Cd4mlException e) {
-                if (!AwsErrors.isTransient(e.getCause()) || ++failures > TRANSIENT_FAILURES_TOLERATED) {
-                    throw e;
-                }
-                events.warn("could not read the status of training job " + job + " (" + e.getMessage()
-                        + "); trying again");
-                wait = wait == null ? FIRST_POLL : longer(wait);
-                sleeper.sleep(wait);
-                continue;
-            }
+        return new StatusPoller(sleeper, events).pollUntilEnded("training job " + job, () -> describe(job), current -> {
             boolean multipleHosts = current.resourceConfig() != null
                     && Objects.requireNonNullElse(current.resourceConfig().instanceCount(), 1) > 1;
             boolean moved = transitions.report(current);
             // read after the status, so a finished job's log is complete when we return
             moved |= log.poll(multipleHosts) > 0;
-            if (isTerminal(current.trainingJobStatusAsString())) {
-                return current;
-            }
-            wait = moved || wait == null ? FIRST_POLL : longer(wait);
-            sleeper.sleep(wait);
-        }
+            return isTerminal(current.trainingJobStatusAsString()) ? StatusPoller.ended(current)
+                    : StatusPoller.running(moved);
+        });
     }
 
     static boolean isTerminal(String status) {
         return status != null && TERMINAL.contains(status);
-    }
-
-    static Duration longer(Duration wait) {
-        Duration next = wait.multipliedBy(3).dividedBy(2);
-        return next.compareTo(LONGEST_POLL) > 0 ? LONGEST_POLL : next;
     }
 
     /** Remembers what was reported, so each status and secondary-status step is reported once. */

@@ -1,8 +1,6 @@
 package io.jenkins.plugins.cd4ml.train.sagemaker;
 
-import io.jenkins.plugins.cd4ml.Cd4mlException;
 import io.jenkins.plugins.cd4ml.event.EventSink;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,22 +17,21 @@ import software.amazon.awssdk.services.sagemaker.model.TrainingJobStatusCounters
 
 /**
  * Follows a hyperparameter tuning job by polling {@code DescribeHyperParameterTuningJob} and
- * {@code ListTrainingJobsForHyperParameterTuningJob} (every page), with {@link JobWatcher}'s
+ * {@code ListTrainingJobsForHyperParameterTuningJob} (every page), in {@link StatusPoller}'s
  * rhythm: every 5 s while training jobs appear or end, backing off to every 30 s while nothing
  * changes. Each training job is handed to the listener when it first appears and whenever its
  * status changes. Errors that say nothing about the job are retried at the next poll.
  */
 final class TuningJobWatcher {
 
-    static final Duration FIRST_POLL = JobWatcher.FIRST_POLL;
     static final int PAGE_SIZE = 100;
-    private static final int TRANSIENT_FAILURES_TOLERATED = 10;
 
     private final SageMakerClient sagemaker;
     private final AwsErrors errors;
     private final Sleeper sleeper;
     private final EventSink events;
     private final Map<String, TunedTrainingJob> known = new LinkedHashMap<>();
+    private String reportedStatus;
 
     TuningJobWatcher(SageMakerClient sagemaker, AwsErrors errors, Sleeper sleeper, EventSink events) {
         this.sagemaker = sagemaker;
@@ -54,56 +51,44 @@ final class TuningJobWatcher {
      * @throws InterruptedException if the calling thread is interrupted; the tuning job keeps running
      */
     TuningJobOutcome followToEnd(String name, Consumer<TunedTrainingJob> listener) throws InterruptedException {
-        Duration wait = null;
-        String status = null;
-        int failures = 0;
-        while (true) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("following tuning job " + name);
-            }
-            DescribeHyperParameterTuningJobResponse current;
-            List<TunedTrainingJob> jobs;
-            try {
-                current = describe(name);
-                jobs = list(name); // after the status, so a finished tuning job's list is final
-                failures = 0;
-            } catch (Cd4mlException e) {
-                if (!AwsErrors.isTransient(e.getCause()) || ++failures > TRANSIENT_FAILURES_TOLERATED) {
-                    throw e;
-                }
-                events.warn("could not read the status of tuning job " + name + " (" + e.getMessage()
-                        + "); trying again");
-                wait = wait == null ? FIRST_POLL : JobWatcher.longer(wait);
-                sleeper.sleep(wait);
-                continue;
-            }
-            String now = current.hyperParameterTuningJobStatusAsString();
-            boolean moved = false;
-            if (!Objects.equals(now, status)) {
-                status = now;
-                events.info("SageMaker hyperparameter tuning job " + name + " is " + now);
-                moved = true;
-            }
-            for (TunedTrainingJob job : jobs) {
-                TunedTrainingJob before = known.put(job.name(), job);
-                if (before == null || !Objects.equals(before.status(), job.status())) {
-                    moved = true;
-                    listener.accept(job);
-                }
-            }
-            if (isTerminal(now)) {
-                TrainingJobStatusCounters counters = current.trainingJobStatusCounters();
-                if (counters != null) {
-                    events.info("  training jobs: " + counters.completed() + " completed, " + counters.stopped()
-                            + " stopped, " + (nonNull(counters.nonRetryableError()) + nonNull(counters.retryableError()))
-                            + " failed");
-                }
-                return new TuningJobOutcome(name, now, current.failureReason(), current.bestTrainingJob() == null
-                        ? null : current.bestTrainingJob().trainingJobName(), List.copyOf(known.values()));
-            }
-            wait = moved || wait == null ? FIRST_POLL : JobWatcher.longer(wait);
-            sleeper.sleep(wait);
+        return new StatusPoller(sleeper, events).pollUntilEnded("tuning job " + name,
+                // the list after the status, so a finished tuning job's list is final
+                () -> new Poll(describe(name), list(name)), poll -> report(name, poll, listener));
+    }
+
+    /** Reports a new status and hands new or changed training jobs to the listener. */
+    private StatusPoller.Progress<TuningJobOutcome> report(String name, Poll poll, Consumer<TunedTrainingJob> listener) {
+        String now = poll.tuning().hyperParameterTuningJobStatusAsString();
+        boolean moved = false;
+        if (!Objects.equals(now, reportedStatus)) {
+            reportedStatus = now;
+            events.info("SageMaker hyperparameter tuning job " + name + " is " + now);
+            moved = true;
         }
+        for (TunedTrainingJob job : poll.jobs()) {
+            TunedTrainingJob before = known.put(job.name(), job);
+            if (before == null || !Objects.equals(before.status(), job.status())) {
+                moved = true;
+                listener.accept(job);
+            }
+        }
+        return isTerminal(now) ? StatusPoller.ended(outcome(name, poll.tuning())) : StatusPoller.running(moved);
+    }
+
+    /** What one poll reads: the tuning job and every training job it started. */
+    private record Poll(DescribeHyperParameterTuningJobResponse tuning, List<TunedTrainingJob> jobs) {
+    }
+
+    private TuningJobOutcome outcome(String name, DescribeHyperParameterTuningJobResponse current) {
+        String now = current.hyperParameterTuningJobStatusAsString();
+        TrainingJobStatusCounters counters = current.trainingJobStatusCounters();
+        if (counters != null) {
+            events.info("  training jobs: " + counters.completed() + " completed, " + counters.stopped()
+                    + " stopped, " + (nonNull(counters.nonRetryableError()) + nonNull(counters.retryableError()))
+                    + " failed");
+        }
+        return new TuningJobOutcome(name, now, current.failureReason(), current.bestTrainingJob() == null
+                ? null : current.bestTrainingJob().trainingJobName(), List.copyOf(known.values()));
     }
 
     static boolean isTerminal(String status) {
