@@ -106,7 +106,7 @@ async def run(args) -> dict:
     overrides = {} if args.batch == "auto" else {"batch_max_size": 32 if args.batch == "on" else 0}
     if args.no_fast_path:
         overrides["fast_path"] = False
-    settings = Settings(model_dir=str(args.model_dir), log_stdout=True, **overrides)
+    settings = Settings(model_dir=str(args.model_dir), log_stdout=args.log == "stdout", **overrides)
     app = create_app(settings)
     state: dict = {}
     task = await lifespan(app, True, state)
@@ -135,7 +135,7 @@ async def run(args) -> dict:
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(client() for _ in range(args.conns)))
     wall = time.perf_counter() - wall
-    while app.state.service.prediction_log.backlog() > 0:  # the sender's encoding is part of the cost
+    while app.state.service.prediction_log is not None and app.state.service.prediction_log.backlog() > 0:  # the sender's encoding is part of the cost
         await asyncio.sleep(0.001)
     cpu = time.process_time() - cpu
     if profiler:
@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--conns", type=int, default=1)
     parser.add_argument("--batch", choices=("auto", "on", "off"), default="auto")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument("--log", choices=("stdout", "off"), default="stdout", help="prediction logging")
     parser.add_argument("--profile")
     parser.add_argument("--no-fast-path", action="store_true", help="POST /predict through FastAPI's routing")
     parser.add_argument("--model-dir", type=Path)

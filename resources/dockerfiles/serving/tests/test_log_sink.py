@@ -6,8 +6,10 @@ received == sent.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import math
+import random
 import time
 
 import numpy as np
@@ -15,7 +17,9 @@ import pytest
 
 from fluentd_receiver import FluentdReceiver, free_port
 from support import wait_until
-from cd4ml_serving.logging_sink import DROP_REASONS, FluentdTransport, LogCounters, RecordSink, StdoutTransport
+from cd4ml_serving.log_encoding import json_line
+from cd4ml_serving.logging_sink import (DROP_REASONS, FluentdTransport, LogCounters, PredictionFields, PredictionLines,
+                                        RecordSink, StdoutTransport, _timestamp_text, as_record)
 
 
 class Tally(LogCounters):
@@ -258,3 +262,49 @@ def test_write_to_a_peer_that_never_reads_times_out_without_acks_too():
 
     assert tally.get("peer_not_reading", "fluentd") > 0  # the write gave up instead of hanging
     assert tally.get("sent", "fluentd") + tally.dropped_total("fluentd") == 600
+
+
+class TestPredictionLines:
+    """The stdout sink writes 200 prediction records without building their dict; the line must
+    be exactly the one the record would give."""
+
+    MODEL = {"name": "iris", "version": "0123456789ab", "image": "registry/iris@sha256:ab"}
+
+    @staticmethod
+    def fields(model, request_id="r-1", row_id=None, features=None, prediction="setosa", probabilities=None,
+               latency_ms=0.1234, timestamp=1764462327.123456):
+        return PredictionFields((model, request_id, row_id, features if features is not None else {"x": 1.5},
+                                 prediction, probabilities, latency_ms, timestamp))
+
+    def test_lines_equal_the_records_json_line(self):
+        cases = [
+            self.fields(self.MODEL),
+            self.fields(self.MODEL, row_id="row 7", probabilities={"setosa": 0.9, "versicolor": 0.1}),
+            self.fields(self.MODEL, features={"x": np.float32(1.5), "k": np.int64(7), "s": "ü/é"},
+                        prediction=np.int64(2), probabilities={"0": np.float64(0.25)}, row_id=np.int32(3)),
+            self.fields(self.MODEL, prediction=None, latency_ms=12.0, timestamp=0.0),
+            self.fields({"name": "other", "version": "1"}, request_id="x" * 40),  # another model after the first
+            self.fields(self.MODEL),  # and back
+        ]
+        lines = PredictionLines()
+        for case in cases:
+            assert lines.line(case) == (json_line(as_record(case))[0], False)
+
+    def test_a_record_that_needs_repair_is_repaired_as_json_line_repairs_it(self):
+        lines = PredictionLines()
+        for case in (self.fields(self.MODEL, request_id="\ud800"),
+                     self.fields(self.MODEL, probabilities={"setosa": math.nan}),
+                     self.fields(self.MODEL, prediction=Unprintable())):
+            line, repaired = lines.line(case)
+            assert repaired and (line, repaired) == json_line(as_record(case))
+            json.loads(line)
+
+    def test_timestamps_are_those_datetime_writes(self):
+        rng = random.Random(14)
+        stamps = [0.0, 1e9, 1764462327.0, 1764462327.9994, 1764462327.999, 1764462328.0005]
+        stamps += [rng.uniform(0, 4e9) for _ in range(2000)]
+        stamps += [1764462327 + n / 1000 for n in range(2000)]  # every millisecond across two seconds
+        for stamp in stamps:
+            expected = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc) \
+                .isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            assert _timestamp_text(stamp) == expected, stamp

@@ -2,6 +2,7 @@
 without a random draw per request, route templates for metrics matched once per path."""
 from __future__ import annotations
 
+import os
 import uuid
 
 from support import SETOSA, metric_value, serve
@@ -13,6 +14,25 @@ def test_generated_request_ids_are_unique_and_uuid_shaped():
 
     assert len(set(ids)) == len(ids)
     assert all(str(uuid.UUID(i)) == i for i in ids[:50] + ids[-50:])
+
+
+def test_a_forked_worker_does_not_repeat_its_parents_request_ids():
+    middleware.new_request_id()  # the parent has drawn its random bits
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as a uvicorn worker forked after the app module was imported
+        try:
+            os.write(write, "\n".join(middleware.new_request_id() for _ in range(3)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split("\n")
+    os.waitpid(pid, 0)
+    parent = [middleware.new_request_id() for _ in range(3)]
+
+    assert len(child) == 3 and not set(child) & set(parent)
+    assert {i[:24] for i in child}.isdisjoint({i[:24] for i in parent})
 
 
 def test_route_templates_are_matched_once_per_path_and_stay_right(model_dir):

@@ -36,7 +36,7 @@ def test_sigterm_under_keep_alive_load_loses_nothing(model_dir, running, workers
     time.sleep(0.2)
 
     signalled = time.monotonic()
-    code, _, stderr = server.stop(timeout_s=GRACEFUL_S + 5)
+    code, stdout, stderr = server.stop(timeout_s=GRACEFUL_S + 5)
     exited = time.monotonic()
     probe.halt.set()
     for client in clients:
@@ -44,7 +44,11 @@ def test_sigterm_under_keep_alive_load_loses_nothing(model_dir, running, workers
         client.join(10)
     probe.join(10)
 
-    failures = lost(clients)
+    # A client that reconnects as the listener closes can have its handshake completed by the kernel
+    # and then be reset, unseen by the server: lost only if the server handled that request, which
+    # its prediction log (stdout, every record flushed: nothing dropped) tells.
+    assert re.search(r"prediction log sink stdout: [0-9]+ records sent, 0 repaired, dropped: none", stderr), stderr
+    failures = lost(clients, prediction_log=stdout)
     assert failures == [], f"{len(failures)} requests got no answer: {failures[:5]}"
     assert before > 0
     assert all(c.statuses.keys() <= {200} for c in clients), [c.statuses for c in clients]

@@ -94,7 +94,7 @@ class ModelRunner:
 
     An inline call holds the GIL from start to end, and back-to-back inline requests leave the
     prediction log's sender threads only the interpreter's switch interval (5 ms) to take it
-    once per record. So while `behind()` says the log is falling behind, inline calls run in the
+    once per batch they write. So while `behind()` says the log is falling behind, inline calls run in the
     model thread instead: the event loop then waits idle (without the GIL) and the senders catch up.
     """
 

@@ -76,6 +76,11 @@ def _dumps(record: dict) -> bytes:
     return (_text(record) + "\n").encode("utf-8")  # strict: a lone surrogate raises here
 
 
+def json_text(value: Any) -> str:
+    """`value` as compact JSON text, exactly as json_line encodes it (no repair: may raise)."""
+    return _text(value)
+
+
 if c_make_encoder is not None:
     # json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
     # with the encoder made once instead of per record. Without its circular-reference check: a

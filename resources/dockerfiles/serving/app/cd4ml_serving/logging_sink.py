@@ -15,16 +15,15 @@ for Fluentd) until it succeeds, so it recovers by itself once the peer is back.
 """
 from __future__ import annotations
 
-import datetime
+import collections
 import logging
-import queue
 import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .fluentd_forward import ForwardClient, PeerNotReading
-from .log_encoding import Unencodable, forward_entry, json_line
+from .log_encoding import Unencodable, forward_entry, json_line, json_text
 
 log = logging.getLogger("cd4ml_serving")
 
@@ -58,14 +57,25 @@ def prediction_record(*, model: dict, request_id: str, row_id: Any, features: Op
 
 
 def _timestamp_text(timestamp: float) -> str:
-    when = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO 8601 in UTC to the millisecond (`2026-11-30T00:25:27.123Z`), as
+    `datetime.fromtimestamp(timestamp, utc).isoformat(timespec="milliseconds")` writes it, with
+    the text up to the second made once per second instead of once per record."""
+    global _second_cache
+    second, micros = divmod(round(timestamp * 1_000_000), 1_000_000)
+    cached_second, text = _second_cache  # one read: another thread may replace it meanwhile
+    if second != cached_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second_cache = (second, text)
+    return f"{text}.{micros // 1000:03d}Z"
+
+
+_second_cache = (None, "")
 
 
 class PredictionFields(tuple):
     """The fields of a 200 prediction record, (model, request_id, row_id, features, prediction,
-    probabilities, latency_ms, timestamp), offered instead of the record: the request path only
-    makes this tuple, the sink's sender thread builds the record (`as_record`)."""
+    probabilities, latency_ms, timestamp), offered instead of the record: a sink that can encode
+    them without building the record's dict does (`PredictionLines`); any other takes `as_record`."""
 
     __slots__ = ()
 
@@ -78,6 +88,29 @@ def as_record(item: Any) -> Any:
                                  prediction=prediction, probabilities=probabilities, latency_ms=latency_ms,
                                  status=200, timestamp=timestamp)
     return item
+
+
+class PredictionLines:
+    """The JSON line of a 200 prediction record, byte for byte as `json_line(as_record(fields))`
+    writes it, without building the record: the model's part is encoded once, the rest in one
+    encoder call. A record that needs repair takes `json_line`, which repairs it."""
+
+    def __init__(self):
+        self._model: Optional[dict] = None
+        self._head = ""
+
+    def line(self, fields: PredictionFields) -> Tuple[bytes, bool]:
+        model, request_id, row_id, features, prediction, probabilities, latency_ms, timestamp = fields
+        if model != self._model:
+            self._head = ',"event":"prediction","model":' + json_text(model) + ","
+            self._model = dict(model)
+        try:
+            rest = json_text({"request_id": request_id, "id": row_id, "features": features, "prediction": prediction,
+                              "probabilities": probabilities, "latency_ms": round(latency_ms, 3), "status": 200})
+            return ('{"@timestamp":"' + _timestamp_text(timestamp) + '"' + self._head + rest[1:]
+                    + "\n").encode("utf-8"), False
+        except Exception:  # a lone surrogate, NaN, an object no encoder knows: json_line repairs it
+            return json_line(as_record(fields))
 
 
 class LogCounters:
@@ -98,7 +131,9 @@ class Transport:
 
     name = "transport"
 
-    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
+    def encode(self, timestamp: float, item: Any) -> Tuple[bytes, bool]:
+        """The bytes of an offered record or PredictionFields, and whether it had to be repaired;
+        raises Unencodable."""
         raise NotImplementedError
 
     def write(self, payload: bytes, count: int, deadline: float) -> None:
@@ -114,8 +149,13 @@ class StdoutTransport(Transport):
 
     name = "stdout"
 
-    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
-        return json_line(record)
+    def __init__(self):
+        self._lines = PredictionLines()
+
+    def encode(self, timestamp: float, item: Any) -> Tuple[bytes, bool]:
+        if type(item) is PredictionFields:
+            return self._lines.line(item)
+        return json_line(item)
 
     def write(self, payload: bytes, count: int, deadline: float) -> None:
         stream = sys.stdout  # looked up per write so test capture and redirection take effect
@@ -137,8 +177,8 @@ class FluentdTransport(Transport):
     def __init__(self, host: str, port: int, tag: str, model_name: str, timeout_s: float, ack: bool):
         self.client = ForwardClient(host, port, f"{tag}.{model_name}", timeout_s, ack)
 
-    def encode(self, timestamp: float, record: dict) -> Tuple[bytes, bool]:
-        return forward_entry(timestamp, record)
+    def encode(self, timestamp: float, item: Any) -> Tuple[bytes, bool]:
+        return forward_entry(timestamp, as_record(item))
 
     def write(self, payload: bytes, count: int, deadline: float) -> None:
         self.client.send(payload, count, deadline)
@@ -148,7 +188,13 @@ class FluentdTransport(Transport):
 
 
 class RecordSink:
-    """A bounded queue drained in batches by one daemon thread that owns the transport."""
+    """A bounded queue of encoded records drained in batches by one daemon thread that writes them.
+
+    Records are encoded when they are offered, on the caller's thread: the sender then holds the
+    interpreter lock only to join a batch and hand it to a write that releases the lock. A sender
+    that encoded would hold it for every record and take it from the event loop at each of the
+    loop's system calls; in a served container that contention cost more than the encoding.
+    """
 
     def __init__(self, transport: Transport, queue_size: int, counters: LogCounters,
                  retry_initial_s: float = 0.05, retry_max_s: float = 5.0):
@@ -156,7 +202,12 @@ class RecordSink:
         self.transport = transport
         self.counters = counters
         self.totals: Dict[str, int] = {"sent": 0, "repaired": 0, **{reason: 0 for reason in DROP_REASONS}}
-        self._queue: "queue.Queue[Tuple[float, dict]]" = queue.Queue(maxsize=queue_size)
+        # A deque and an event, not queue.Queue: offering is an append (atomic under the GIL), with
+        # no lock to take on the request path, and the sender is woken only when it sleeps.
+        self._queue: "collections.deque[bytes]" = collections.deque()
+        self._maxsize = queue_size
+        self._idle = False  # the sender is about to sleep until a record comes: offering wakes it
+        self._wake = threading.Event()
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._closing = threading.Event()
@@ -168,22 +219,37 @@ class RecordSink:
         self._thread = threading.Thread(target=self._run, name=f"cd4ml-log-{self.name}", daemon=True)
         self._thread.start()
 
-    def offer(self, timestamp: float, record: dict) -> bool:
-        try:
-            self._queue.put_nowait((timestamp, record))
-            return True
-        except queue.Full:
+    def offer(self, timestamp: float, record: Any) -> bool:
+        """Encodes and queues a record (a dict or PredictionFields); False when it was dropped
+        (queue full, or unencodable even after repair), which is counted."""
+        pending = self._queue
+        if len(pending) >= self._maxsize:  # checked first: a sink that cannot keep up is not fed encoding work
             self._count("queue_full", 1)
             return False
+        try:
+            data, repaired = self.transport.encode(timestamp, record)
+        except Unencodable as e:
+            log.warning("prediction log sink %s dropped a record that cannot be encoded (%s)", self.name, e)
+            self._count("encode_error", 1)
+            return False
+        pending.append(data)
+        if self._idle:
+            self._wake.set()
+        if repaired:
+            with self._totals_lock:
+                self.totals["repaired"] += 1
+            self.counters.repaired(self.name, 1)
+        return True
 
     def backlog(self) -> float:
         """The share of the queue in use (0 empty, 1 full)."""
-        return self._queue.qsize() / self._queue.maxsize
+        return len(self._queue) / self._maxsize
 
     def close(self, timeout_s: float) -> None:
         """Sends what is queued for at most timeout_s; what is left then is dropped as `shutdown`."""
         self._deadline = time.monotonic() + timeout_s
         self._closing.set()
+        self._wake.set()
         self._thread.join(timeout_s + 0.5)
         with self._lock:
             if self._thread.is_alive():  # stuck in a write that does not time out (a blocked stdout)
@@ -205,47 +271,38 @@ class RecordSink:
                 if self._closing.is_set():
                     return
                 continue
-            payload, count = self._encode(items)
+            payload, count = self._batch(items)
             if count and not self._deliver(payload, count):
                 return
             if self._closing.is_set() and time.monotonic() >= self._deadline:
                 return
 
-    def _take(self) -> List[Tuple[float, dict]]:
-        try:
-            items = [self._queue.get_nowait() if self._closing.is_set() else self._queue.get(timeout=0.1)]
-        except queue.Empty:
-            return []
-        if self._queue.qsize() < _BATCH_RECORDS - 1 and not self._closing.is_set():
+    def _take(self) -> List[bytes]:
+        pending = self._queue
+        if not pending:
+            if self._closing.is_set():
+                return []
+            # Say we sleep, then look again: an offer either sees _idle and wakes us, or its record
+            # is there for the second look.
+            self._idle = True
+            if not pending:
+                self._wake.wait(0.1)
+            self._idle = False
+            self._wake.clear()
+            if not pending:
+                return []
+        if len(pending) < _BATCH_RECORDS - 1 and not self._closing.is_set():
             # Let records gather: while the sender sleeps here, offering a record wakes no thread,
             # and the sender takes the interpreter lock once per batch instead of once per
             # request (each such hand-over delays the event loop's next request).
             self._closing.wait(_LINGER_S)
-        while len(items) < _BATCH_RECORDS:
-            try:
-                items.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return items
+        take = pending.popleft
+        return [take() for _ in range(min(len(pending), _BATCH_RECORDS))]
 
-    def _encode(self, items) -> Tuple[bytes, int]:
-        parts, repaired = [], 0
-        for timestamp, record in items:
-            try:
-                data, was_repaired = self.transport.encode(timestamp, as_record(record))
-            except Unencodable as e:
-                log.warning("prediction log sink %s dropped a record that cannot be encoded (%s)", self.name, e)
-                self._count("encode_error", 1)
-                continue
-            parts.append(data)
-            repaired += was_repaired
-        if repaired:
-            with self._totals_lock:
-                self.totals["repaired"] += repaired
-            self.counters.repaired(self.name, repaired)
+    def _batch(self, items: List[bytes]) -> Tuple[bytes, int]:
         with self._lock:
-            self._in_flight = len(parts)
-        return b"".join(parts), len(parts)
+            self._in_flight = len(items)
+        return b"".join(items), len(items)
 
     def _deliver(self, payload: bytes, count: int) -> bool:
         """Writes one batch, retrying until it is delivered or lost; False once shutdown ran out."""
@@ -293,9 +350,9 @@ class RecordSink:
         dropped = 0
         while True:
             try:
-                self._queue.get_nowait()
+                self._queue.popleft()
                 dropped += 1
-            except queue.Empty:
+            except IndexError:
                 break
         self._count(reason, dropped)
 

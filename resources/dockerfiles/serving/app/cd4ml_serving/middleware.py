@@ -40,17 +40,21 @@ class _RequestIds:
     costs as much as a cheap model's prediction."""
 
     def __init__(self):
-        self._pid = None
+        self.restart()
+
+    def restart(self) -> None:
+        """New random bits: at start and in every forked worker, which must not repeat its parent's
+        ids (checked at fork, not per request: getpid is a system call)."""
+        self._prefix = str(uuid.uuid4())[:24]
+        self._counter = itertools.count()
 
     def next(self) -> str:
-        if self._pid != os.getpid():  # a forked worker must not repeat its parent's ids
-            self._pid = os.getpid()
-            self._prefix = str(uuid.uuid4())[:24]
-            self._counter = itertools.count()
         return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
 
 
-new_request_id = _RequestIds().next
+_request_ids = _RequestIds()
+os.register_at_fork(after_in_child=_request_ids.restart)
+new_request_id = _request_ids.next
 
 
 class RequestIdMiddleware:

@@ -154,7 +154,7 @@ class PredictionService:
         predictions = prediction.predictions
         probabilities = prediction.probabilities
         for index, row in enumerate(rows):
-            # The record's dict and timestamp text are made by the sink's sender thread.
+            # Each sink encodes the fields into its line without building the record's dict.
             emit(PredictionFields((model_info, request_id, row.id, row.features, predictions[index],
                                    None if probabilities is None else probabilities[index], latency_ms, now)), now)
 
