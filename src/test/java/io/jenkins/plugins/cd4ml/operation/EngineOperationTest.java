@@ -55,6 +55,28 @@ class EngineOperationTest {
         return EngineOperation.named("train").inProject(project).withEnvironment(Map.of("PATH", System.getenv("PATH")));
     }
 
+    /**
+     * A project whose training writes its pid to {@code project/pid}, prints "training started" and
+     * then trains for ten minutes (unless stopped); returns the pid file.
+     */
+    private static Path trainingForTenMinutes(Path project) {
+        Path pidFile = project.resolve("pid");
+        TestProjects.project(project, """
+                import os, time
+                with open("%s", "w") as f:
+                    f.write(str(os.getpid()))
+                print("training started", flush=True)
+                time.sleep(600)
+                """.formatted(pidFile), "");
+        return pidFile;
+    }
+
+    /** Asserts that {@code outcome} is refused as bad usage (exit code 2, as the CLI's); returns its message. */
+    private static String usageError(OperationOutcome outcome) {
+        assertThat(outcome.exitCode()).as(outcome.message()).isEqualTo(2);
+        return outcome.message();
+    }
+
     static Map<String, Object> cliJson(String... args) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -214,15 +236,11 @@ class EngineOperationTest {
         @Test
         void runOptionsAreTheCommandsOwnFlags(@TempDir Path tmp) {
             TestProjects.project(tmp, TRAIN_PY, "");
-            OperationOutcome deploy = EngineOperation.named("run").inProject(tmp)
-                    .withOptions(Map.of("deploy", true)).call();
-            assertThat(deploy.exitCode()).isEqualTo(2);
-            assertThat(deploy.message()).contains("needs a deploy section");
+            assertThat(usageError(EngineOperation.named("run").inProject(tmp).withOptions(Map.of("deploy", true))
+                    .call())).contains("needs a deploy section");
 
-            OperationOutcome unknown = EngineOperation.named("run").inProject(tmp)
-                    .withOptions(Map.of("deplyo", true)).call();
-            assertThat(unknown.exitCode()).isEqualTo(2);
-            assertThat(unknown.message()).contains("unknown option 'deplyo' for the run operation; its options are ")
+            assertThat(usageError(EngineOperation.named("run").inProject(tmp).withOptions(Map.of("deplyo", true))
+                    .call())).contains("unknown option 'deplyo' for the run operation; its options are ")
                     .contains("deploy", "buildImage", "environment");
         }
     }
@@ -233,14 +251,7 @@ class EngineOperationTest {
         /** What the plugin does on the agent: the engine on a worker thread, stopped from another. */
         @Test
         void aStoppedOperationEndsItsScriptAndReportsStopped(@TempDir Path tmp) throws Exception {
-            Path pidFile = tmp.resolve("pid");
-            TestProjects.project(tmp, """
-                    import os, time
-                    with open("%s", "w") as f:
-                        f.write(str(os.getpid()))
-                    print("training started", flush=True)
-                    time.sleep(600)
-                    """.formatted(pidFile), "");
+            Path pidFile = trainingForTenMinutes(tmp);
             CountDownLatch started = new CountDownLatch(1);
             EngineOperation operation = training(tmp)
                     .withOutput(line -> {
@@ -274,14 +285,7 @@ class EngineOperationTest {
         @Test
         void anInterruptOfTheWaitingCallerStopsTheOperationAndWaitsUntilItHasStopped(@TempDir Path tmp)
                 throws Exception {
-            Path pidFile = tmp.resolve("pid");
-            TestProjects.project(tmp, """
-                    import os, time
-                    with open("%s", "w") as f:
-                        f.write(str(os.getpid()))
-                    print("training started", flush=True)
-                    time.sleep(600)
-                    """.formatted(pidFile), "");
+            Path pidFile = trainingForTenMinutes(tmp);
             CountDownLatch started = new CountDownLatch(1);
             List<String> lines = new CopyOnWriteArrayList<>();
             EngineOperation operation = training(tmp).withId("interrupted-caller").withOutput(line -> {
@@ -328,10 +332,9 @@ class EngineOperationTest {
 
         @Test
         void anUnknownOperationListsTheKnownOnes() {
-            OperationOutcome outcome = EngineOperation.named("trian").call();
-            assertThat(outcome.exitCode()).isEqualTo(2);
-            assertThat(outcome.message()).contains("'trian' is not a cd4ml operation; expected one of validate, "
-                    + "train, buildImage, run, tune, gate, deploy, rollback, promote, abortCanary, history");
+            assertThat(usageError(EngineOperation.named("trian").call())).contains("'trian' is not a cd4ml operation; "
+                    + "expected one of validate, train, buildImage, run, tune, gate, deploy, rollback, promote, "
+                    + "abortCanary, history");
         }
 
         @Test
@@ -342,31 +345,23 @@ class EngineOperationTest {
 
         @Test
         void unknownOptionsAreNamedWithTheKnownOnesBeforeAnythingRuns(@TempDir Path tmp) {
-            OperationOutcome outcome = training(tmp)
-                    .withOptions(Map.of("backnd", "docker")).call();
-            assertThat(outcome.exitCode()).isEqualTo(2);
-            assertThat(outcome.message()).contains("unknown option 'backnd' for the train operation; its options are "
-                    + "attach, backend, hyperparameters, image");
+            assertThat(usageError(training(tmp).withOptions(Map.of("backnd", "docker")).call()))
+                    .contains("unknown option 'backnd' for the train operation; its options are attach, backend, "
+                            + "hyperparameters, image");
         }
 
         @Test
         void anOptionOfTheWrongTypeSaysWhatIsExpected(@TempDir Path tmp) {
             TestProjects.project(tmp, "print(1)\n", "");
-            OperationOutcome outcome = training(tmp)
-                    .withOptions(Map.of("hyperparameters", "depth=3")).call();
-            assertThat(outcome.exitCode()).isEqualTo(2);
-            assertThat(outcome.message()).contains("option 'hyperparameters' of the train operation is 'depth=3'; "
-                    + "expected a map");
+            assertThat(usageError(training(tmp).withOptions(Map.of("hyperparameters", "depth=3")).call()))
+                    .contains("option 'hyperparameters' of the train operation is 'depth=3'; expected a map");
         }
 
         @Test
         void anUnknownBackendListsTheBackends(@TempDir Path tmp) {
             TestProjects.project(tmp, "print(1)\n", "");
-            OperationOutcome outcome = training(tmp)
-                    .withOptions(Map.of("backend", "azure")).call();
-            assertThat(outcome.exitCode()).isEqualTo(2);
-            assertThat(outcome.message()).contains("'azure' is not a backend; expected one of local, docker, "
-                    + "kubernetes, sagemaker");
+            assertThat(usageError(training(tmp).withOptions(Map.of("backend", "azure")).call()))
+                    .contains("'azure' is not a backend; expected one of local, docker, kubernetes, sagemaker");
         }
 
         @Test
@@ -384,10 +379,8 @@ class EngineOperationTest {
 
         @Test
         void anUnknownCommandOptionListsTheCommandsOptionsAsAJenkinsfileSpellsThem(@TempDir Path tmp) {
-            OperationOutcome outcome = EngineOperation.named("gate").inProject(tmp)
-                    .withOptions(Map.of("modle", "abc")).call();
-            assertThat(outcome.exitCode()).isEqualTo(2);
-            assertThat(outcome.message()).contains("unknown option 'modle' for the gate operation; its options are model")
+            assertThat(usageError(EngineOperation.named("gate").inProject(tmp).withOptions(Map.of("modle", "abc"))
+                    .call())).contains("unknown option 'modle' for the gate operation; its options are model")
                     .doesNotContain("json", "stacktrace");
         }
     }

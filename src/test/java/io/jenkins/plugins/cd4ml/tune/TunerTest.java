@@ -48,13 +48,48 @@ class TunerTest {
         return Tuner.forProject(config, TestContexts.context(environment, events::add));
     }
 
+    /** A tuner whose trials leave their markers in {@code markers}, keeping no events. */
+    private static Tuner tuner(ProjectConfig config, Path markers) {
+        return tuner(config, markers, new CopyOnWriteArrayList<>());
+    }
+
     /** Tunes {@code config} with the trials' markers in {@code tmp/m}, keeping no events. */
     private static TuneResult tune(ProjectConfig config, Path tmp) {
-        return tuner(config, tmp.resolve("m"), new CopyOnWriteArrayList<>()).call();
+        return tuner(config, tmp.resolve("m")).call();
+    }
+
+    /** The tune section of a random search for the best score over x in [0, 1]. */
+    private static String randomSearchOfX(int maxTrials, int parallelTrials) {
+        return """
+                objective: {metric: score, goal: maximize}
+                strategy: random
+                max_trials: %d
+                parallel_trials: %d
+                parameters:
+                  x: {type: float, min: 0, max: 1}
+                """.formatted(maxTrials, parallelTrials);
+    }
+
+    /** The pid files of the trials that started (each writes one). */
+    private static List<Path> pidFiles(Path pids) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(pids)) {
+            return files.toList();
+        }
     }
 
     private static long pidOf(Path markers, String runId) throws Exception {
         return Long.parseLong(Files.readString(markers.resolve("pids").resolve(runId)).strip());
+    }
+
+    /** Asserts that the process of each of {@code trials} has ended. */
+    private static void assertProcessesGone(Path markers, List<Trial> trials) throws Exception {
+        for (Trial t : trials) {
+            Processes.assertGone(pidOf(markers, t.runId()));
+        }
+    }
+
+    private static List<Trial> withStatus(TuneResult result, TrialStatus status) {
+        return result.trials().stream().filter(t -> t.status() == status).toList();
     }
 
     @Nested
@@ -190,10 +225,10 @@ class TunerTest {
                     """);
             Path markers = tmp.resolve("m");
 
-            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tuner(config, markers).call();
 
             assertThat(result.search()).contains("hyperband pruning");
-            List<Trial> pruned = result.trials().stream().filter(t -> t.status() == TrialStatus.PRUNED).toList();
+            List<Trial> pruned = withStatus(result, TrialStatus.PRUNED);
             assertThat(pruned).as("trials pruned by Optuna's HyperbandPruner").isNotEmpty().allSatisfy(t -> {
                 assertThat(t.series()).isNotEmpty();
                 assertThat(t.modelVersion()).isNull();
@@ -201,9 +236,7 @@ class TunerTest {
             });
             assertThat(pruned).as("stopped before the last step").anySatisfy(t -> assertThat(t.series())
                     .hasSizeLessThan(6));
-            for (Trial t : pruned) {
-                Processes.assertGone(pidOf(markers, t.runId()));
-            }
+            assertProcessesGone(markers, pruned);
             assertThat(result.best().status()).isEqualTo(TrialStatus.COMPLETED);
         }
 
@@ -221,14 +254,13 @@ class TunerTest {
                     """));
             Path markers = tmp.resolve("m");
 
-            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tuner(config, markers).call();
 
             assertThat(result.search()).contains("median pruning");
             assertThat(result.trials()).allSatisfy(t -> assertThat(Files.readString(config.directory()
                     .resolve(".cd4ml/runs").resolve(t.runId()).resolve("training.log")))
                     .as("the script prints no score: every value came from metrics.json").doesNotContain("score="));
-            List<Trial> completed = result.trials().stream().filter(t -> t.status() == TrialStatus.COMPLETED)
-                    .toList();
+            List<Trial> completed = withStatus(result, TrialStatus.COMPLETED);
             assertThat(completed).hasSizeGreaterThanOrEqualTo(5).allSatisfy(t -> {
                 double x = Double.parseDouble(t.parameters().get("x"));
                 assertThat(t.value()).as("the last record's score").isCloseTo(1 - Math.pow(x - 0.3, 2),
@@ -236,7 +268,7 @@ class TunerTest {
                 assertThat(t.metrics()).containsOnlyKeys("score");
                 assertThat(t.series()).isNotEmpty().hasSizeLessThanOrEqualTo(6);
             });
-            List<Trial> pruned = result.trials().stream().filter(t -> t.status() == TrialStatus.PRUNED).toList();
+            List<Trial> pruned = withStatus(result, TrialStatus.PRUNED);
             assertThat(pruned).as("trials Optuna's MedianPruner stopped on their metrics.json records").isNotEmpty()
                     .allSatisfy(t -> {
                         assertThat(t.number()).as("after the 5 startup trials").isGreaterThanOrEqualTo(5);
@@ -244,9 +276,7 @@ class TunerTest {
                         assertThat(t.modelVersion()).isNull();
                         assertThat(markers.resolve("finished-" + t.runId())).doesNotExist();
                     });
-            for (Trial t : pruned) {
-                Processes.assertGone(pidOf(markers, t.runId()));
-            }
+            assertProcessesGone(markers, pruned);
         }
     }
 
@@ -255,17 +285,10 @@ class TunerTest {
 
         @Test
         void runsAtMostParallelTrialsAtOnceAndReallyInParallel(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.loaded(tmp, "barrier: 2", """
-                    objective: {metric: score, goal: maximize}
-                    strategy: random
-                    max_trials: 4
-                    parallel_trials: 2
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "barrier: 2", randomSearchOfX(4, 2));
             Path markers = tmp.resolve("m");
 
-            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).call();
+            TuneResult result = tuner(config, markers).call();
 
             assertThat(result.count(TrialStatus.COMPLETED)).isEqualTo(4);
             List<Integer> seen;
@@ -344,18 +367,11 @@ class TunerTest {
 
         @Test
         void aPrunedTrialIsStoppedOnItsBackend(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.loaded(tmp,
-                    "steps: 200, pause: 0.2", """
-                    objective: {metric: score, goal: maximize}
-                    strategy: random
-                    max_trials: 1
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "steps: 200, pause: 0.2", randomSearchOfX(1, 1));
             Path markers = tmp.resolve("m");
             Search pruneAtStepTwo = new PruningAt(2, new RandomSearch(config.tune().orElseThrow()));
 
-            TuneResult result = tuner(config, markers, new CopyOnWriteArrayList<>()).withSearch(pruneAtStepTwo).call();
+            TuneResult result = tuner(config, markers).withSearch(pruneAtStepTwo).call();
 
             Trial trial = result.trials().get(0);
             assertThat(trial.status()).isEqualTo(TrialStatus.PRUNED);
@@ -369,15 +385,7 @@ class TunerTest {
 
         @Test
         void interruptingTheTuneStopsEveryRunningTrial(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.loaded(tmp,
-                    "steps: 600, pause: 0.1", """
-                    objective: {metric: score, goal: maximize}
-                    strategy: random
-                    max_trials: 4
-                    parallel_trials: 2
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "steps: 600, pause: 0.1", randomSearchOfX(4, 2));
             Path markers = tmp.resolve("m");
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             List<Event> events = new CopyOnWriteArrayList<>();
@@ -391,10 +399,8 @@ class TunerTest {
             assertThat(tuning.isAlive()).isFalse();
             assertThat(thrown.get()).isInstanceOf(OperationStoppedException.class)
                     .hasMessageContaining("2 running trials stopped");
-            try (Stream<Path> files = Files.list(pids)) {
-                for (Path p : files.toList()) {
-                    Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
-                }
+            for (Path p : pidFiles(pids)) {
+                Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
             }
             assertThat(events).filteredOn(e -> e instanceof Event.TrialFinished f
                     && f.trial().status() == TrialStatus.STOPPED).hasSize(2);
@@ -408,15 +414,8 @@ class TunerTest {
          */
         @Test
         void aSecondInterruptWhileTrialsStopDoesNotLeaveOneRunning(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.loaded(tmp,
-                    "steps: 600, pause: 0.1, term_delay: 2", """
-                    objective: {metric: score, goal: maximize}
-                    strategy: random
-                    max_trials: 1
-                    parallel_trials: 1
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = ObjectiveProjects.loaded(tmp, "steps: 600, pause: 0.1, term_delay: 2",
+                    randomSearchOfX(1, 1));
             Path markers = tmp.resolve("m");
             CancelToken token = new CancelToken();
             AtomicReference<Throwable> thrown = new AtomicReference<>();
@@ -440,13 +439,10 @@ class TunerTest {
 
             assertThat(tuning.isAlive()).isFalse();
             assertThat(thrown.get()).isInstanceOf(OperationStoppedException.class);
-            try (Stream<Path> files = Files.list(pids)) {
-                for (Path p : files.toList()) {
-                    String run = p.getFileName().toString();
-                    assertThat(markers.resolve("terminated-" + run)).as("the trial ran its SIGTERM handler to the end "
-                            + "before the tune returned").exists();
-                    Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
-                }
+            for (Path p : pidFiles(pids)) {
+                assertThat(markers.resolve("terminated-" + p.getFileName())).as("the trial ran its SIGTERM handler "
+                        + "to the end before the tune returned").exists();
+                Processes.assertGone(Long.parseLong(Files.readString(p).strip()));
             }
         }
 
