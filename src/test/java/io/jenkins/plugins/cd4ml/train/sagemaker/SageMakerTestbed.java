@@ -62,9 +62,13 @@ final class SageMakerTestbed implements AutoCloseable {
         s3.close();
     }
 
-    /** The project: config.yaml with the given sagemaker section, train.py, and files that must not be packed. */
-    ProjectConfig project(String sagemakerSection) {
-        TestProjects.write(project.resolve("config.yaml"), """
+    /**
+     * config.yaml of a project the SageMaker backend trains, up to the end of its train section:
+     * each of {@code metrics} is read from the lines the script prints as {@code name=value}, and
+     * {@code sagemaker} follows {@code "  sagemaker:"} (a flow map, or a line break and a block).
+     */
+    static String config(String hyperparameters, List<String> metrics, String sagemaker) {
+        StringBuilder yaml = new StringBuilder("""
                 version: 1
                 project:
                   name: demo
@@ -76,14 +80,25 @@ final class SageMakerTestbed implements AutoCloseable {
                   image: %s
                   channels: {train: 's3://data/iris/'}
                   output: s3://models/cd4ml
-                  hyperparameters: {n_estimators: 100, max_depth: 4, flag: true}
+                  hyperparameters: %s
                   metrics:
-                    - {name: accuracy, regex: 'accuracy=([0-9.]+)'}
-                    - {name: loss, regex: 'loss=([0-9.]+)'}
-                  timeout: 1h
-                  sagemaker:
-                """.formatted(IMAGE) + sagemakerSection.indent(4));
+                """.formatted(IMAGE, hyperparameters));
+        for (String metric : metrics) {
+            yaml.append("    - {name: %s, regex: '%s=([0-9.]+)'}\n".formatted(metric, metric));
+        }
+        return yaml.append("  timeout: 1h\n  sagemaker:").append(sagemaker).toString();
+    }
+
+    /** features.yaml of the project: one float feature. */
+    void writeFeatures() {
         TestProjects.write(project.resolve("features.yaml"), "features:\n  - {name: sepal_length, type: float}\n");
+    }
+
+    /** The project: config.yaml with the given sagemaker section, train.py, and files that must not be packed. */
+    ProjectConfig project(String sagemakerSection) {
+        TestProjects.write(project.resolve("config.yaml"), config("{n_estimators: 100, max_depth: 4, flag: true}",
+                List.of("accuracy", "loss"), "\n" + sagemakerSection.indent(4)));
+        writeFeatures();
         TestProjects.write(project.resolve("train.py"), "print('accuracy=0.5')\n");
         TestProjects.write(project.resolve("src/helpers.py"), "X = 1\n");
         TestProjects.write(project.resolve(".cd4ml/runs/old/model/big.bin"), "old run");

@@ -114,29 +114,24 @@ class SageMakerTuningTest {
 
     /** The project, with {@code sections} (YAML) after the tune section. */
     private ProjectConfig project(String tune, String hyperparameters, String sections) {
-        TestProjects.write(bed.project.resolve("config.yaml"), """
-                version: 1
-                project:
-                  name: demo
-                model:
-                  target: species
-                train:
-                  backend: sagemaker
-                  entrypoint: train.py
-                  image: %s
-                  channels: {train: 's3://data/iris/'}
-                  output: s3://models/cd4ml
-                  hyperparameters: %s
-                  metrics:
-                    - {name: accuracy, regex: 'accuracy=([0-9.]+)'}
-                  timeout: 1h
-                  sagemaker: {role_arn: '%s', instance_type: ml.m5.large, region: eu-west-1}
-                tune:
-                """.formatted(SageMakerTestbed.IMAGE, hyperparameters, SageMakerTestbed.ROLE) + tune.indent(2)
-                + sections);
-        TestProjects.write(bed.project.resolve("features.yaml"), "features:\n  - {name: sepal_length, type: float}\n");
+        TestProjects.write(bed.project.resolve("config.yaml"), SageMakerTestbed.config(hyperparameters,
+                List.of("accuracy"), " {role_arn: '" + SageMakerTestbed.ROLE + "', instance_type: ml.m5.large, "
+                        + "region: eu-west-1}\n") + "tune:\n" + tune.indent(2) + sections);
+        bed.writeFeatures();
         TestProjects.write(bed.project.resolve("train.py"), TRAIN_PY);
         return ConfigLoader.forProject(bed.project).withEnvironment(Map.of()).load();
+    }
+
+    /** The tune section of a random search for the best accuracy over x in [0, 1]. */
+    private static String randomSearchOfX(int maxTrials, int parallelTrials) {
+        return """
+                objective: {metric: accuracy, goal: maximize}
+                strategy: random
+                max_trials: %d
+                parallel_trials: %d
+                parameters:
+                  x: {type: float, min: 0, max: 1}
+                """.formatted(maxTrials, parallelTrials);
     }
 
     /** Polls as in production, but each sleep lasts until the simulated tuning job changes. */
@@ -343,15 +338,7 @@ class SageMakerTuningTest {
 
         @Test
         void reportsEveryTrainingJobAsATrialAndStoresTheBestModelWithoutPromotingIt() throws Exception {
-            ProjectConfig config = project("""
-                    objective: {metric: accuracy, goal: maximize}
-                    strategy: random
-                    max_trials: 4
-                    parallel_trials: 2
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                      n: {type: int, min: 2, max: 12}
-                    """);
+            ProjectConfig config = project(randomSearchOfX(4, 2) + "  n: {type: int, min: 2, max: 12}\n");
 
             TuneResult result = tune(config);
 
@@ -392,14 +379,7 @@ class SageMakerTuningTest {
 
         @Test
         void emitsTrialStartedAndFinishedAsJobsAppearAndEnd() {
-            ProjectConfig config = project("""
-                    objective: {metric: accuracy, goal: maximize}
-                    strategy: random
-                    max_trials: 3
-                    parallel_trials: 1
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = project(randomSearchOfX(3, 1));
 
             TuneResult result = tune(config);
 
@@ -424,15 +404,7 @@ class SageMakerTuningTest {
 
         @Test
         void aJobEarlyStoppingStoppedIsPrunedAndTheTuneStillSucceeds() {
-            ProjectConfig config = project("""
-                    objective: {metric: accuracy, goal: maximize}
-                    strategy: random
-                    max_trials: 5
-                    parallel_trials: 1
-                    early_stopping: auto
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """, "{pause: 0.5}");
+            ProjectConfig config = project(randomSearchOfX(5, 1) + "early_stopping: auto\n", "{pause: 0.5}");
 
             TuneResult result = tune(config);
 
@@ -477,14 +449,7 @@ class SageMakerTuningTest {
 
         @Test
         void cancellingStopsTheTuningJobAndItsTrainingJobs() throws Exception {
-            ProjectConfig config = project("""
-                    objective: {metric: accuracy, goal: maximize}
-                    strategy: random
-                    max_trials: 4
-                    parallel_trials: 2
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """, "{pause: 20}");
+            ProjectConfig config = project(randomSearchOfX(4, 2), "{pause: 20}");
             List<Event> seen = new ArrayList<>();
             EventSink cancelOnFirstTrial = event -> {
                 seen.add(event);
@@ -516,14 +481,7 @@ class SageMakerTuningTest {
 
         @Test
         void nativeFalseRunsTheTrialsAsSingleTrainingJobs() {
-            ProjectConfig config = project("""
-                    objective: {metric: accuracy, goal: maximize}
-                    strategy: random
-                    max_trials: 1
-                    native: false
-                    parameters:
-                      x: {type: float, min: 0, max: 1}
-                    """);
+            ProjectConfig config = project(randomSearchOfX(1, 1) + "native: false\n");
             bed.sim.server().resetMappings();
             bed.sim.acceptsCreate().progress(job("InProgress", "Training"), job("Completed", "Completed")
                     .modelArtifacts(SageMakerTestbed.modelUri()).finalMetric("accuracy", 0.5));
