@@ -19,19 +19,24 @@ def main(results_file, build_dir, meta_file):
     out.append("`/predict` with one iris row. *ratio* = requests/s ÷ the bare ASGI ceiling at the same "
                "connections (same uvicorn, loop and HTTP implementation, same base image, constant JSON). "
                "*execution*: where the model was called (*inline* on the event loop, or a model *thread*). "
-               "*dropped*: prediction log records dropped since the server started (cumulative over its cells).\n")
-    out.append("| model | server | batching | execution | conns | req/s | p50 ms | p99 ms | ratio | dropped | errors |")
-    out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+               "*dropped*: prediction log records dropped since the server started (cumulative over its cells). "
+               "*CPU µs/req*: CPU time of the server's container during the cell ÷ requests answered (its cgroup: "
+               "every process and thread of the server, not wrk's), which, unlike req/s, does not depend on "
+               "how the two cores were shared with wrk; *CPU ratio* = the ceiling's CPU µs/req at the same "
+               "connections ÷ the server's.\n")
+    out.append("| model | server | batching | execution | conns | req/s | p50 ms | p99 ms | ratio | CPU µs/req | "
+               "CPU ratio | dropped | errors |")
+    out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         if r["server"] == "ceiling":
             continue
         out.append(f"| {r['model']} | {r['server']} | {r['batching']} | {r['execution']} | {r['connections']} | "
                    f"{r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio(r, ceiling)} | "
-                   f"{r['log_dropped']} | {r['errors']} |")
+                   f"{cpu_text(r)} | {cpu_ratio(r, ceiling)} | {r['log_dropped']} | {r['errors']} |")
     for conns in sorted(ceiling):
         c = ceiling[conns]
         out.append(f"| *ceiling (bare ASGI)* | – | – | – | {conns} | {c['rps']:.0f} | {c['p50_ms']:.2f} | "
-                   f"{c['p99_ms']:.2f} | 1.00 | – | {c['errors']} |")
+                   f"{c['p99_ms']:.2f} | 1.00 | {cpu_text(c)} | 1.00 | – | {c['errors']} |")
     out.append("")
     out.extend(targets(rows, ceiling))
     out.extend(builds(build_dir))
@@ -41,6 +46,24 @@ def main(results_file, build_dir, meta_file):
 def ratio(r, ceiling):
     c = ceiling.get(r["connections"])
     return f"{r['rps'] / c['rps']:.2f}" if c and c["rps"] else "–"
+
+
+def cpu_us(r):
+    """The server's CPU µs per answered request in that cell, or None when not measured."""
+    if r.get("server_cpu_ns", -1) < 0 or not r["requests"]:
+        return None
+    return r["server_cpu_ns"] / 1000 / r["requests"]
+
+
+def cpu_text(r):
+    value = cpu_us(r)
+    return "–" if value is None else f"{value:.0f}"
+
+
+def cpu_ratio(r, ceiling):
+    c = ceiling.get(r["connections"])
+    mine, theirs = cpu_us(r), cpu_us(c) if c else None
+    return f"{theirs / mine:.2f}" if mine and theirs else "–"
 
 
 def cell(rows, server, model, conns, batching=None):
@@ -85,6 +108,10 @@ def targets(rows, ceiling):
             value = batched["rps"] / ceiling[64]["rps"]
             line(f"{model}, after with batching, req/s ÷ ceiling at 64 connections ≥ 0.5",
                  f"{value:.2f}", value >= 0.5)
+            mine, theirs = cpu_us(batched), cpu_us(ceiling[64])
+            if mine and theirs:
+                line(f"({model}, after with batching at 64 connections: the ceiling's CPU per request ÷ the "
+                     f"server's)", f"{theirs:.0f} / {mine:.0f} µs = {theirs / mine:.2f}", None)
     out.append("")
     return out
 

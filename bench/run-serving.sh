@@ -99,17 +99,31 @@ dropped_records() { # sum of cd4ml_log_records_dropped_total on the running serv
     awk '/^cd4ml_log_records_dropped_total/ {sum += $NF} END {printf "%d", sum}'
 }
 
-measure() { # SERVER MODEL BATCHING EXECUTION
-  local conns threads line dropped
+container_cpu_ns() { # CONTAINER: CPU time its processes used so far (cgroup v1 or v2), or -1
+  local id
+  id=$(docker inspect -f '{{.Id}}' "$1")
+  if [[ -r /sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage ]]; then
+    cat "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage"
+  elif [[ -r /sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat ]]; then
+    awk '/^usage_usec/ {printf "%d", $2 * 1000}' "/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat"
+  else
+    echo -1
+  fi
+}
+
+measure() { # SERVER MODEL BATCHING EXECUTION CONTAINER
+  local conns threads line dropped cpu_before cpu_after
   for conns in $conns_list; do
     threads=$((conns < 2 ? 1 : 2))
+    cpu_before=$(container_cpu_ns "$5")
     wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 10s -s "$bench/predict.lua" \
       "http://127.0.0.1:$port/predict" >"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
+    cpu_after=$(container_cpu_ns "$5")
     line=$(tail -1 "$work/wrk.out")
     dropped=-1
     [[ $1 == ceiling ]] || { sleep 1; dropped=$(dropped_records); }
-    printf '{"server": "%s", "model": "%s", "batching": "%s", "execution": "%s", "connections": %d, "log_dropped": %d, %s\n' \
-      "$1" "$2" "$3" "$4" "$conns" "$dropped" "${line#\{}" >>"$results"
+    printf '{"server": "%s", "model": "%s", "batching": "%s", "execution": "%s", "connections": %d, "log_dropped": %d, "server_cpu_ns": %d, %s\n' \
+      "$1" "$2" "$3" "$4" "$conns" "$dropped" "$(( cpu_before < 0 ? -1 : cpu_after - cpu_before ))" "${line#\{}" >>"$results"
     log "$1 $2 batching=$3 execution=$4 c=$conns: $line (log records dropped so far: $dropped)"
   done
 }
@@ -138,7 +152,7 @@ serve() { # before|after MODEL BATCHING(auto|off|on)
     [[ $3 == auto ]] && batching="$batching (auto)"
     log "$name: ${plan#*INFO*:}"
   fi
-  measure "$1" "$2" "$batching" "$execution"
+  measure "$1" "$2" "$batching" "$execution" "$name"
   docker rm -f "$name" >/dev/null
 }
 
@@ -154,7 +168,7 @@ docker run -d --name cd4ml-bench-ceiling --network host -v "$bench/ceiling_app.p
   --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
 containers+=(cd4ml-bench-ceiling)
 wait_ready "http://127.0.0.1:$port/"
-measure ceiling - - -
+measure ceiling - - - cd4ml-bench-ceiling
 docker rm -f cd4ml-bench-ceiling >/dev/null
 
 for model in iris linear; do
