@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -41,6 +42,7 @@ import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.assertj.core.api.ThrowingConsumer;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,10 +126,8 @@ class KubernetesTrainingBackendTest {
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
             JsonNode plan = kubelet.transferPlan(job);
-            Pod pod = kubelet.createPod(job);
-            kubelet.schedule(pod, "gpu-node-1");
-            kubelet.serveLog(pod, "[cd4ml] running: python train.py", "epoch 1 accuracy=0.5", "epoch 2 accuracy=0.93");
-            kubelet.run(pod);
+            Pod pod = runningPod(job, "[cd4ml] running: python train.py", "epoch 1 accuracy=0.5",
+                    "epoch 2 accuracy=0.93");
 
             // the bootstrap's side: the presigned URLs work against a real S3 implementation
             assertThat(entries(kubelet.download(plan.get("source").asText()))).contains("train.py", "features.yaml")
@@ -140,9 +140,8 @@ class KubernetesTrainingBackendTest {
             assertThat(plan.at("/channels/extra/0/path").asText()).isEqualTo("extra.csv");
             kubelet.upload(plan.get("model").asText(), Map.of("model.joblib", "weights", "vocab/words.txt", "a b"));
             kubelet.upload(plan.get("output").asText(), Map.of("data/metrics.json", "{\"loss\": 0.25}"));
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("epoch 2 accuracy=0.93"));
-            kubelet.terminate(pod, 0, "Completed", null);
-            kubelet.completeJob(job);
+            awaitLogLine("epoch 2 accuracy=0.93");
+            completes(job, pod);
 
             TrainingResult result = training.await(RUN_LIMIT);
 
@@ -175,11 +174,9 @@ class KubernetesTrainingBackendTest {
             kubelet.serveLog(pod, "loading", "accuracy=0.9");
             kubelet.run(pod);
             awaitEvent(message("pod " + pod.getMetadata().getName() + " running on node gpu-node-1"));
-            kubelet.upload(plan.get("model").asText(), Map.of("model.joblib", "weights"));
-            kubelet.upload(plan.get("output").asText(), Map.of("data/.keep", ""));
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("accuracy=0.9"));
-            kubelet.terminate(pod, 0, "Completed", null);
-            kubelet.completeJob(job);
+            uploadModel(plan);
+            awaitLogLine("accuracy=0.9");
+            completes(job, pod);
 
             training.await(RUN_LIMIT);
 
@@ -202,15 +199,14 @@ class KubernetesTrainingBackendTest {
             assertThat(client.configMaps().inNamespace("ml").withName(name + "-bootstrap").get().getMetadata()
                     .getOwnerReferences()).singleElement().satisfies(r -> assertThat(r.getUid())
                             .isEqualTo(job.getMetadata().getUid()));
-            assertThat(client.secrets().inNamespace("ml").withName(name + "-transfer").get().getMetadata()
-                    .getOwnerReferences()).singleElement().satisfies(r -> assertThat(r.getUid())
-                            .isEqualTo(job.getMetadata().getUid()));
+            assertThat(transferSecret(name).getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(r -> assertThat(r.getUid()).isEqualTo(job.getMetadata().getUid()));
             succeed(job, plan);
 
             training.await(RUN_LIMIT);
 
-            assertThat(client.secrets().inNamespace("ml").withName(name + "-transfer").get()).isNull();
-            Job kept = client.batch().v1().jobs().inNamespace("ml").withName(name).get();
+            assertThat(transferSecret(name)).isNull();
+            Job kept = jobInCluster(name);
             assertThat(kept).isNotNull();
             assertThat(Serialization.asYaml(kept)).doesNotContain("X-Amz", s3proxy.getUri().getHost() + ":");
         }
@@ -267,9 +263,8 @@ class KubernetesTrainingBackendTest {
                 server.expect().get().withPath("/apis/batch/v1/namespaces/ml/jobs/" + job.getMetadata().getName())
                         .andReturn(503, "etcd leader changed").times(2);
                 Pod pod = kubelet.createPod(job);
-                awaitEvent(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING
-                        && m.text().startsWith("lost contact with the Kubernetes API")
-                        && m.text().endsWith("the Job runs on and cd4ml keeps trying for 10m"));
+                awaitEvent(warning(text -> text.startsWith("lost contact with the Kubernetes API")
+                        && text.endsWith("the Job runs on and cd4ml keeps trying for 10m")));
                 awaitEvent(message("reached the Kubernetes API again"));
                 succeed(job, pod, kubelet.transferPlan(job));
 
@@ -282,14 +277,10 @@ class KubernetesTrainingBackendTest {
         }
 
         private void succeed(Job job, Pod pod, JsonNode plan) throws Exception {
-            kubelet.schedule(pod, "node-1");
-            kubelet.serveLog(pod, "accuracy=0.9");
-            kubelet.run(pod);
-            kubelet.upload(plan.get("model").asText(), Map.of("model.joblib", "weights"));
-            kubelet.upload(plan.get("output").asText(), Map.of("data/.keep", ""));
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("accuracy=0.9"));
-            kubelet.terminate(pod, 0, "Completed", null);
-            kubelet.completeJob(job);
+            running(pod, "accuracy=0.9");
+            uploadModel(plan);
+            awaitLogLine("accuracy=0.9");
+            completes(job, pod);
         }
     }
 
@@ -305,8 +296,8 @@ class KubernetesTrainingBackendTest {
             kubelet.schedule(pod, "gpu-node-1");
             kubelet.waiting(pod, "ErrImagePull", "rpc error: code = NotFound desc = failed to pull and unpack image "
                     + "\"" + KubernetesProjects.IMAGE + "\": not found");
-            awaitEvent(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING
-                    && m.text().startsWith("pulling image " + KubernetesProjects.IMAGE + " failed, Kubernetes retries"));
+            awaitEvent(warning(text -> text.startsWith("pulling image " + KubernetesProjects.IMAGE
+                    + " failed, Kubernetes retries")));
             kubelet.waiting(pod, "ImagePullBackOff", "Back-off pulling image \"" + KubernetesProjects.IMAGE + "\"");
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
@@ -314,9 +305,8 @@ class KubernetesTrainingBackendTest {
                     .hasMessage("Kubernetes cannot pull the training image '" + KubernetesProjects.IMAGE
                             + "' (ImagePullBackOff: Back-off pulling image \"" + KubernetesProjects.IMAGE + "\") for "
                             + "Kubernetes Job " + name + " in namespace ml")
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("train.image"));
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(name).get()).isNull();
+                    .satisfies(suggests("train.image"));
+            assertThat(jobInCluster(name)).isNull();
         }
 
         @Test
@@ -331,10 +321,8 @@ class KubernetesTrainingBackendTest {
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessageContaining("secret \"wandb\" not found")
                     .hasMessageContaining("Kubernetes Job " + job.getMetadata().getName() + " in namespace ml")
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("train.kubernetes.secrets", "kubectl get secrets -n ml"));
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(job.getMetadata().getName()).get())
-                    .isNull();
+                    .satisfies(suggests("train.kubernetes.secrets", "kubectl get secrets -n ml"));
+            assertThat(jobInCluster(job.getMetadata().getName())).isNull();
         }
 
         @Test
@@ -342,23 +330,17 @@ class KubernetesTrainingBackendTest {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
-            Pod pod = kubelet.createPod(job);
-            kubelet.schedule(pod, "gpu-node-1");
-            kubelet.serveLog(pod, "loading 40 GB of features");
-            kubelet.run(pod);
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("loading 40 GB of features"));
-            kubelet.terminate(pod, 137, "OOMKilled", null);
-            kubelet.failJob(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            Pod pod = runningPod(job, "loading 40 GB of features");
+            awaitLogLine("loading 40 GB of features");
+            exitsAndFails(job, pod, 137, "OOMKilled", null);
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessage("training ran out of memory: the kernel killed it (OOMKilled) at the "
                             + "train.resources.memory limit of 2Gi (Kubernetes Job " + name + " in namespace ml)")
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("raise train.resources.memory"));
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(name).get())
-                    .as("a failed Job stays for kubectl until its TTL").isNotNull();
-            assertThat(client.secrets().inNamespace("ml").withName(name + "-transfer").get()).isNull();
+                    .satisfies(suggests("raise train.resources.memory"));
+            assertThat(jobInCluster(name)).as("a failed Job stays for kubectl until its TTL").isNotNull();
+            assertThat(transferSecret(name)).isNull();
         }
 
         @Test
@@ -366,11 +348,8 @@ class KubernetesTrainingBackendTest {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
-            Pod pod = kubelet.createPod(job);
-            kubelet.schedule(pod, "gpu-node-1");
-            kubelet.serveLog(pod, "epoch 1 of 900");
-            kubelet.run(pod);
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("epoch 1 of 900"));
+            Pod pod = runningPod(job, "epoch 1 of 900");
+            awaitLogLine("epoch 1 of 900");
             kubelet.terminate(pod, 143, "Error", null, "DeadlineExceeded");
             kubelet.failJob(job, "DeadlineExceeded", "Job was active longer than specified deadline");
 
@@ -378,8 +357,7 @@ class KubernetesTrainingBackendTest {
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessage("training exceeded train.timeout (2h) and was stopped (Kubernetes Job " + name
                             + " in namespace ml)")
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("raise train.timeout"));
+                    .satisfies(suggests("raise train.timeout"));
         }
 
         @Test
@@ -389,16 +367,14 @@ class KubernetesTrainingBackendTest {
             Pod pod = kubelet.createPod(job);
             String why = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available";
             kubelet.unschedulable(pod, why);
-            awaitEvent(e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING
-                    && m.text().equals("pod " + pod.getMetadata().getName() + " cannot be scheduled yet: " + why
-                            + " (it stays pending until train.timeout, 2h)"));
+            awaitEvent(warning(text -> text.equals("pod " + pod.getMetadata().getName() + " cannot be scheduled yet: "
+                    + why + " (it stays pending until train.timeout, 2h)")));
             kubelet.failJob(job, "DeadlineExceeded", "Job was active longer than specified deadline");
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessageEndingWith("; its pod was never scheduled: " + why)
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("node_selector"));
+                    .satisfies(suggests("node_selector"));
         }
 
         @Test
@@ -406,20 +382,15 @@ class KubernetesTrainingBackendTest {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
-            Pod pod = kubelet.createPod(job);
-            kubelet.schedule(pod, "gpu-node-1");
-            kubelet.serveLog(pod, "Traceback (most recent call last):", "KeyError: 'y'");
-            kubelet.run(pod);
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("KeyError: 'y'"));
-            kubelet.terminate(pod, 2, "Error", "column 'y' is missing");
-            kubelet.failJob(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            Pod pod = runningPod(job, "Traceback (most recent call last):", "KeyError: 'y'");
+            awaitLogLine("KeyError: 'y'");
+            exitsAndFails(job, pod, 2, "Error", "column 'y' is missing");
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
                     .isInstanceOf(TrainingFailedException.class)
                     .hasMessage("training failed with exit code 2: column 'y' is missing (Kubernetes Job " + name
                             + " in namespace ml)")
-                    .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                            .contains("kubectl logs job/" + name + " -n ml"));
+                    .satisfies(suggests("kubectl logs job/" + name + " -n ml"));
         }
     }
 
@@ -431,19 +402,16 @@ class KubernetesTrainingBackendTest {
             Background<TrainingResult> training = train();
             Job job = kubelet.awaitResumedJob();
             String name = job.getMetadata().getName();
-            Pod pod = kubelet.createPod(job);
-            kubelet.schedule(pod, "gpu-node-1");
-            kubelet.serveLog(pod, "epoch 1");
-            kubelet.run(pod);
-            awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals("epoch 1"));
+            Pod pod = runningPod(job, "epoch 1");
+            awaitLogLine("epoch 1");
 
             cancel.cancel();
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT))
                     .isInstanceOf(OperationStoppedException.class)
                     .hasMessage("stopped: Kubernetes Job " + name + " in namespace ml (deleted with its pod)");
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(name).get()).isNull();
-            assertThat(client.secrets().inNamespace("ml").withName(name + "-transfer").get()).isNull();
+            assertThat(jobInCluster(name)).isNull();
+            assertThat(transferSecret(name)).isNull();
         }
 
         @Test
@@ -456,8 +424,7 @@ class KubernetesTrainingBackendTest {
             cancel.cancel();
 
             assertThatThrownBy(() -> training.await(RUN_LIMIT)).isInstanceOf(OperationStoppedException.class);
-            assertThat(client.batch().v1().jobs().inNamespace("ml").withName(job.getMetadata().getName()).get())
-                    .isNull();
+            assertThat(jobInCluster(job.getMetadata().getName())).isNull();
         }
     }
 
@@ -508,8 +475,7 @@ class KubernetesTrainingBackendTest {
                         .isInstanceOf(Cd4mlException.class)
                         .hasMessageStartingWith("cannot reach the Kubernetes API at http://127.0.0.1:1/ to create "
                                 + "jobs.batch: ")
-                        .satisfies(e -> assertThat(((Cd4mlException) e).suggestion()).get().asString()
-                                .contains("kubectl config current-context"));
+                        .satisfies(suggests("kubectl config current-context"));
             }
         }
 
@@ -534,6 +500,58 @@ class KubernetesTrainingBackendTest {
                         + "167h45m")
                 .satisfies(e -> assertThat(((Cd4mlException) e).isUserError()).isTrue());
         assertThat(client.batch().v1().jobs().inNamespace("ml").list().getItems()).isEmpty();
+    }
+
+    /** The Job's pod, created, scheduled on a GPU node and running, its container writing {@code logLines}. */
+    private Pod runningPod(Job job, String... logLines) {
+        return running(kubelet.createPod(job), logLines);
+    }
+
+    private Pod running(Pod pod, String... logLines) {
+        kubelet.schedule(pod, "gpu-node-1");
+        kubelet.serveLog(pod, logLines);
+        kubelet.run(pod);
+        return pod;
+    }
+
+    /** The bootstrap's uploads of a one-file model and an empty output directory. */
+    private void uploadModel(JsonNode plan) throws Exception {
+        kubelet.upload(plan.get("model").asText(), Map.of("model.joblib", "weights"));
+        kubelet.upload(plan.get("output").asText(), Map.of("data/.keep", ""));
+    }
+
+    /** The container exits 0 and the Job controller marks the Job complete. */
+    private void completes(Job job, Pod pod) {
+        kubelet.terminate(pod, 0, "Completed", null);
+        kubelet.completeJob(job);
+    }
+
+    /** The container exits with {@code exitCode} and the Job controller gives up (the Job's backoff limit is 0). */
+    private void exitsAndFails(Job job, Pod pod, int exitCode, String reason, String message) {
+        kubelet.terminate(pod, exitCode, reason, message);
+        kubelet.failJob(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    }
+
+    /** The run's Job in namespace ml, or null once it is deleted. */
+    private Job jobInCluster(String name) {
+        return client.batch().v1().jobs().inNamespace("ml").withName(name).get();
+    }
+
+    /** The Secret with the run's URLs, or null once it is deleted. */
+    private Secret transferSecret(String jobName) {
+        return client.secrets().inNamespace("ml").withName(jobName + "-transfer").get();
+    }
+
+    private static ThrowingConsumer<Throwable> suggests(String... parts) {
+        return e -> assertThat(((Cd4mlException) e).suggestion()).get().asString().contains(parts);
+    }
+
+    private void awaitLogLine(String line) throws InterruptedException {
+        awaitEvent(e -> e instanceof Event.LogLine l && l.line().equals(line));
+    }
+
+    private static Predicate<Event> warning(Predicate<String> text) {
+        return e -> e instanceof Event.Message m && m.level() == Event.Level.WARNING && text.test(m.text());
     }
 
     private static Predicate<Event> message(String text) {
