@@ -145,11 +145,7 @@ class CliTest {
 
         @Test
         void aFailedScriptExitsOneWithItsFailureText(@TempDir Path tmp) {
-            TestProjects.project(tmp, """
-                    import os, sys
-                    open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("bad data in row 7")
-                    sys.exit(1)
-                    """, "");
+            TestProjects.project(tmp, TestProjects.trainPyWritingFailure("bad data in row 7", 1), "");
             Outcome o = cd4ml("train", tmp.toString());
             assertThat(o.exitCode()).isEqualTo(1);
             assertThat(o.err()).contains("error: training failed with exit code 1: bad data in row 7")

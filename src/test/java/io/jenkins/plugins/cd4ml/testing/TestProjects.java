@@ -48,6 +48,19 @@ public final class TestProjects {
         return dir;
     }
 
+    /**
+     * A training script that fails the SageMaker way: it writes {@code failureText} to
+     * {@code $SM_OUTPUT_DIR/failure}, then exits with {@code exitCode}.
+     */
+    public static String trainPyWritingFailure(String failureText, int exitCode) {
+        String literal = '"' + failureText.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return """
+                import os, sys
+                open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write(%s)
+                sys.exit(%d)
+                """.formatted(literal, exitCode);
+    }
+
     /** Copies a directory of the repository (such as examples/iris), without its {@code .cd4ml/}, into {@code target}. */
     public static Path copyOf(String repositoryPath, Path target) {
         Path source = repository().resolve(repositoryPath);

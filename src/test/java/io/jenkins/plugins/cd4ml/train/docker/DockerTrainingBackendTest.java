@@ -390,11 +390,7 @@ class DockerTrainingBackendTest {
 
         @Test
         void reportsTheFailureFileText(@TempDir Path tmp) {
-            String failing = """
-                    import os, sys
-                    open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("column 'y' is missing")
-                    sys.exit(1)
-                    """;
+            String failing = TestProjects.trainPyWritingFailure("column 'y' is missing", 1);
             ProjectConfig config = load(TestProjects.project(tmp, failing, ""));
 
             assertThatThrownBy(() -> trainer(config, new CopyOnWriteArrayList<>()).call())
