@@ -209,22 +209,16 @@ class RunDeployCliTest {
         @Test
         void runsThroughToALocalContainerThatPredictsANumber(@TempDir Path tmp) throws Exception {
             TestEnvironment.requireDockerAndBaseImage();
-            String release = "houses-" + Long.toHexString(System.nanoTime());
-            Path project = regressionProject(tmp, release);
-            String repository = "cd4ml-test/" + release;
-            try {
-                CliTest.Outcome o = cd4ml(Map.of("CD4ML_BASE_IMAGE", TestEnvironment.baseImage()), "run",
-                        project.toString(), "--repository", repository);
+            try (LocalRelease release = LocalRelease.named("houses")) {
+                CliTest.Outcome o = release.run(regressionProject(tmp, release.name()));
 
                 assertThat(o.exitCode()).as(o.err()).isZero();
-                HttpResponse<String> prediction = predict(servedUrl(o.out(), release), "{\"rooms\": 4, \"area\": 100}");
+                HttpResponse<String> prediction = predict(servedUrl(o.out(), release.name()),
+                        "{\"rooms\": 4, \"area\": 100}");
                 assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
                 // 20 * 4 + 3 * 100 = 380, within the noise the data has
                 double price = Json.mapper().readTree(prediction.body()).get("predictions").get(0).asDouble();
                 assertThat(price).isBetween(377.0, 383.0);
-            } finally {
-                InAContainer.removeContainersOf(release);
-                ImageCliTest.removeImagesOf(repository);
             }
         }
     }
@@ -235,32 +229,44 @@ class RunDeployCliTest {
         @Test
         void withDockerAndTheBaseImageDeploysAContainerThatAnswers(@TempDir Path tmp) throws Exception {
             TestEnvironment.requireDockerAndBaseImage();
-            String release = "cli-run-" + Long.toHexString(System.nanoTime());
-            Path project = example(tmp, release);
-            String repository = "cd4ml-test/" + release;
-            try {
-                CliTest.Outcome o = cd4ml(Map.of("CD4ML_BASE_IMAGE", TestEnvironment.baseImage()), "run",
-                        project.toString(), "--repository", repository);
+            try (LocalRelease release = LocalRelease.named("cli-run")) {
+                CliTest.Outcome o = release.run(example(tmp, release.name()));
 
                 assertThat(o.exitCode()).as(o.err()).isZero();
                 // outside Git the tag template {git_short_sha} cannot be filled: a local-only image is tagged by model
                 assertThat(o.out()).contains("building the serving image of model", "for the local deploy",
                         "tagging the local image by model version");
-                assertThat(o.out()).containsPattern("image +succeeded +" + repository + ":[0-9a-f]{12} \\(not pushed; "
-                        + "image id sha256:[0-9a-f]{12}\\) with docker");
-                HttpResponse<String> prediction = predict(servedUrl(o.out(), release), "{\"sepal_length\": 6.7, "
+                assertThat(o.out()).containsPattern("image +succeeded +" + release.repository()
+                        + ":[0-9a-f]{12} \\(not pushed; image id sha256:[0-9a-f]{12}\\) with docker");
+                HttpResponse<String> prediction = predict(servedUrl(o.out(), release.name()), "{\"sepal_length\": 6.7, "
                         + "\"sepal_width\": 3.0, \"petal_length\": 5.2, \"petal_width\": 2.3}");
                 assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
                 assertThat(prediction.body()).contains("virginica");
-            } finally {
-                removeContainersOf(release);
-                ImageCliTest.removeImagesOf(repository);
             }
         }
+    }
 
-        private static void removeContainersOf(String release) throws Exception {
+    /**
+     * A release name of its own (local deploys replace by name) and the image repository its run
+     * builds into; closing removes the release's containers and the repository's images.
+     */
+    record LocalRelease(String name, String repository) implements AutoCloseable {
+
+        static LocalRelease named(String prefix) {
+            String name = prefix + "-" + Long.toHexString(System.nanoTime());
+            return new LocalRelease(name, "cd4ml-test/" + name);
+        }
+
+        /** {@code cd4ml run} of {@code project} on the test base image, building into {@link #repository}. */
+        CliTest.Outcome run(Path project) {
+            return cd4ml(Map.of("CD4ML_BASE_IMAGE", TestEnvironment.baseImage()), "run", project.toString(),
+                    "--repository", repository);
+        }
+
+        @Override
+        public void close() throws Exception {
             Process list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.cd4ml.deploy.release="
-                    + release).start();
+                    + name).start();
             String ids = new String(list.getInputStream().readAllBytes()).strip();
             list.waitFor(30, TimeUnit.SECONDS);
             for (String id : ids.split("\\s+")) {
@@ -269,6 +275,7 @@ class RunDeployCliTest {
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
                 }
             }
+            ImageCliTest.removeImagesOf(repository);
         }
     }
 
