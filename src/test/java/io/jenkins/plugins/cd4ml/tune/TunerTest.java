@@ -242,7 +242,7 @@ class TunerTest {
 
         @Test
         void theMedianPrunerStopsTrialsFromTheRecordsTheyAppendToMetricsJson(@TempDir Path tmp) throws Exception {
-            ProjectConfig config = ObjectiveProjects.load(ObjectiveProjects.project(tmp.resolve("p"),
+            ProjectConfig config = ObjectiveProjects.loaded(tmp,
                     "steps: 6, pause: 0.4, n: 7, kind: a, report: metrics_json", """
                     objective: {metric: score, goal: maximize}
                     strategy: bayesian
@@ -251,7 +251,7 @@ class TunerTest {
                     parallel_trials: 1
                     parameters:
                       x: {type: float, min: -3, max: 3}
-                    """));
+                    """);
             Path markers = tmp.resolve("m");
 
             TuneResult result = tuner(config, markers).call();
