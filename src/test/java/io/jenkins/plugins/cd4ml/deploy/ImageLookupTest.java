@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,13 @@ class ImageLookupTest {
                         .withPassword(TestEnvironment.registryPassword()))
                 .exec(new ResultCallback.Adapter<PushResponseItem>()).awaitCompletion(2, TimeUnit.MINUTES);
         pushed = repository + ":" + tag;
+    }
+
+    @AfterAll
+    static void removeTheLocalTag() {
+        if (pushed != null) { // the registry keeps its copy; the daemon's tag was only the way there
+            TestDocker.client().removeImageCmd(pushed).exec();
+        }
     }
 
     private static EngineContext context(List<Event> events, Advice advice) {
