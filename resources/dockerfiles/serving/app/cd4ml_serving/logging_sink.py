@@ -20,7 +20,7 @@ import logging
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .fluentd_forward import ForwardClient, PeerNotReading
 from .log_encoding import Unencodable, forward_entry, json_line, json_text
