@@ -8,6 +8,7 @@ def main(results_file, build_dir, meta_file):
     rows = [json.loads(line) for line in open(results_file) if line.strip()]
     meta = json.load(open(meta_file))
     ceiling = {r["connections"]: r for r in rows if r["server"] == "ceiling"}
+    floor = {r["connections"]: r for r in rows if r["server"] == "floor"}
     out = []
     out.append(f"# cd4ml serving benchmark — {meta['date']}\n")
     out.append(f"Machine: {meta['machine']}; load average at the end of the serving part {meta['load']} "
@@ -28,7 +29,7 @@ def main(results_file, build_dir, meta_file):
                "CPU ratio | dropped | errors |")
     out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        if r["server"] == "ceiling":
+        if r["server"] in ("ceiling", "floor"):
             continue
         out.append(f"| {r['model']} | {r['server']} | {r['batching']} | {r['execution']} | {r['connections']} | "
                    f"{r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio(r, ceiling)} | "
@@ -37,8 +38,18 @@ def main(results_file, build_dir, meta_file):
         c = ceiling[conns]
         out.append(f"| *ceiling (bare ASGI)* | – | – | – | {conns} | {c['rps']:.0f} | {c['p50_ms']:.2f} | "
                    f"{c['p99_ms']:.2f} | 1.00 | {cpu_text(c)} | 1.00 | – | {c['errors']} |")
+    for conns in sorted(floor):
+        f = floor[conns]
+        out.append(f"| *floor (batching, no work)* | – | on | – | {conns} | {f['rps']:.0f} | {f['p50_ms']:.2f} | "
+                   f"{f['p99_ms']:.2f} | {ratio(f, ceiling)} | {cpu_text(f)} | {cpu_ratio(f, ceiling)} | – | "
+                   f"{f['errors']} |")
     out.append("")
-    out.extend(targets(rows, ceiling))
+    if floor:
+        out.append("*floor*: `bench/floor_app.py`, the least a Python handler that batches does per request "
+                   "(read the body, parse it as JSON, wait on a future that one callback per event-loop turn "
+                   "answers for every waiting request, send a constant answer with the model server's headers), "
+                   "served like the ceiling.\n")
+    out.extend(targets(rows, ceiling, floor))
     out.extend(builds(build_dir))
     print("\n".join(out))
 
@@ -79,7 +90,7 @@ def cell(rows, server, model, conns, batching=None):
     return None
 
 
-def targets(rows, ceiling):
+def targets(rows, ceiling, floor):
     """Issue 14's done-when figures, read off the table above."""
     out = ["## Issue 14 targets (same run)\n",
            "| target | measured | met |", "|---|---|---|"]
@@ -112,6 +123,15 @@ def targets(rows, ceiling):
             if mine and theirs:
                 line(f"({model}, after with batching at 64 connections: the ceiling's CPU per request ÷ the "
                      f"server's)", f"{theirs:.0f} / {mine:.0f} µs = {theirs / mine:.2f}", None)
+    lowest = floor.get(64)
+    if lowest and ceiling.get(64):
+        line("(the floor, a batching handler with no work, req/s ÷ ceiling at 64 connections)",
+             f"{lowest['rps'] / ceiling[64]['rps']:.2f}", None)
+        mine, theirs = cpu_us(lowest), cpu_us(ceiling[64])
+        if mine and theirs:
+            budget = 2 * theirs - mine  # what a server at CPU ratio 0.5 has left for its own work
+            line("(CPU per request a batching server at 0.5 of the ceiling has left for its own work: "
+                 "2 × ceiling − floor)", f"2 × {theirs:.0f} − {mine:.0f} = {budget:.0f} µs", None)
     out.append("")
     return out
 

@@ -121,7 +121,7 @@ measure() { # SERVER MODEL BATCHING EXECUTION CONTAINER
     cpu_after=$(container_cpu_ns "$5")
     line=$(tail -1 "$work/wrk.out")
     dropped=-1
-    [[ $1 == ceiling ]] || { sleep 1; dropped=$(dropped_records); }
+    [[ $1 == ceiling || $1 == floor ]] || { sleep 1; dropped=$(dropped_records); }
     printf '{"server": "%s", "model": "%s", "batching": "%s", "execution": "%s", "connections": %d, "log_dropped": %d, "server_cpu_ns": %d, %s\n' \
       "$1" "$2" "$3" "$4" "$conns" "$dropped" "$(( cpu_before < 0 ? -1 : cpu_after - cpu_before ))" "${line#\{}" >>"$results"
     log "$1 $2 batching=$3 execution=$4 c=$conns: $line (log records dropped so far: $dropped)"
@@ -170,6 +170,14 @@ containers+=(cd4ml-bench-ceiling)
 wait_ready "http://127.0.0.1:$port/"
 measure ceiling - - - cd4ml-bench-ceiling
 docker rm -f cd4ml-bench-ceiling >/dev/null
+log "floor: a batching ASGI app that does no work of its own, same uvicorn and base image"
+docker run -d --name cd4ml-bench-floor --network host -v "$bench/floor_app.py:/bench/floor_app.py:ro" \
+  -w /bench "$base_image" python3 -m uvicorn floor_app:app --host 0.0.0.0 --port "$port" \
+  --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
+containers+=(cd4ml-bench-floor)
+wait_ready "http://127.0.0.1:$port/"
+measure floor - - - cd4ml-bench-floor
+docker rm -f cd4ml-bench-floor >/dev/null
 
 for model in iris linear; do
   serve before "$model" off

@@ -11,12 +11,13 @@ and moves on, so one bad record costs that record, never the log.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 import re
 import struct
 from json.encoder import c_make_encoder, encode_basestring
-from typing import Any, Tuple
+from typing import Any, Callable, Tuple
 
 import msgpack
 
@@ -81,17 +82,23 @@ def json_text(value: Any) -> str:
     return _text(value)
 
 
-if c_make_encoder is not None:
-    # json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
-    # with the encoder made once instead of per record. Without its circular-reference check: a
-    # record that contains itself ends in RecursionError, and repair() cuts it at a fixed depth.
-    _ENCODE_CHUNKS = c_make_encoder(None, plain, encode_basestring, None, ":", ",", False, False, False)
+def compact_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """`json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=default)`
+    with the encoder made once instead of per call. Without json's circular-reference check: a
+    value that contains itself ends in RecursionError instead of ValueError."""
+    if c_make_encoder is None:  # pragma: no cover - an interpreter without the C accelerator
+        return functools.partial(json.dumps, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                                 default=default)
+    chunks = c_make_encoder(None, default, encode_basestring, None, ":", ",", False, False, False)
 
-    def _text(record: dict) -> str:
-        return "".join(_ENCODE_CHUNKS(record, 0))
-else:  # pragma: no cover - an interpreter without the C accelerator
-    def _text(record: dict) -> str:
-        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=plain)
+    def encode(value: Any) -> str:
+        return "".join(chunks(value, 0))
+
+    return encode
+
+
+# Records: repair() cuts a record that contains itself at a fixed depth.
+_text = compact_encoder(plain)
 
 
 def repair(value: Any, depth: int = 0) -> Any:
