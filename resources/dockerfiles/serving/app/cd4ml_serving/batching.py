@@ -89,7 +89,9 @@ class MicroBatcher:
         left, self._waiting = self._waiting, []
         self._fail(left, error)
 
-    async def submit(self, rows: List[Dict[str, Any]]) -> Prediction:
+    def submit(self, rows: List[Dict[str, Any]]) -> "asyncio.Future[Prediction]":
+        """Queues `rows` for a batch; await the returned future for their prediction. (A future,
+        not a coroutine: awaiting it adds no frame that every waiting request resumes through.)"""
         if self._stopped:
             raise RuntimeError("the server is shutting down")
         loop = self._loop
@@ -98,7 +100,7 @@ class MicroBatcher:
         self._waiting_rows += len(rows)
         if self._running is None:
             self._decide_soon()
-        return await future
+        return future
 
     def _decide_soon(self) -> None:
         # After the callbacks already due: requests that arrived together have all been submitted

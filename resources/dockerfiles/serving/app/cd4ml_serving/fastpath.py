@@ -67,17 +67,9 @@ class FastPredict:
         self.drain: Drain = app.state.drain
         self.schema = schema
         self.max_body_bytes = max_body_bytes
-        # Metric children resolved once, not per request.
-        self._requests = {}
-        self._latency = self.metrics.latency.labels(PATH)
-        self._model_ref = None
-
-    def _count(self, status: int, started: float) -> None:
-        child = self._requests.get(status)
-        if child is None:
-            child = self._requests[status] = self.metrics.requests.labels(PATH, "POST", str(status))
-        child.inc()
-        self._latency.observe(time.perf_counter() - started)
+        self._tally = self.metrics.tally(PATH, "POST")
+        self._model_ref = None  # (name, version) whose part of the answer _model_tail holds
+        self._model_tail = ""
 
     async def __call__(self, scope, receive, send) -> None:
         started = time.perf_counter()
@@ -99,7 +91,30 @@ class FastPredict:
         status = 500
         try:
             try:
-                status, headers, body = await self._answer(receive, content_type, content_length, request_id)
+                # One frame from here to the batch's future (service.predict awaits it directly):
+                # each waiting request is resumed through every frame in between.
+                response = None
+                try:
+                    if content_type is not None and content_type != _JSON_BYTES:
+                        codecs.require_media_type(content_type.decode("latin-1"), _JSON_TYPES)
+                    body = await self._body(receive, content_length)
+                    schema = self.schema
+                    limits = schema.limits
+                    outcome = await self.service.predict(
+                        lambda: codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits),
+                        request_id)
+                except ClientError as exc:
+                    response = answers.client_error(self.metrics, exc, PATH)
+                except ModelNotReady:
+                    response = answers.not_ready(self.state.load_error)
+                except PredictionFailed as exc:
+                    response = answers.prediction_failed(exc, request_id)
+                if response is None:
+                    status, content = 200, self._content(outcome.prediction)
+                    headers = [(b"content-length", str(len(content)).encode("latin-1")), _JSON_CONTENT_TYPE]
+                else:
+                    status, content = response.status_code, response.body
+                    headers = [(k, v) for k, v in response.raw_headers if k != _REQUEST_ID]
             except Exception:
                 # As Starlette's ServerErrorMiddleware, outside the other middlewares: the JSON 500
                 # goes out as it is, and the exception on to the server, which logs it.
@@ -113,36 +128,21 @@ class FastPredict:
                 headers = [(k, v) for k, v in headers if k.lower() != b"connection"]
                 headers.append(_CLOSE)
             await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": content})
         finally:
-            self._count(status, started)
+            self._tally.add(status, time.perf_counter() - started)
 
-    async def _answer(self, receive, content_type: Optional[bytes], content_length: Optional[bytes],
-                      request_id: str):
-        """(status, headers, body) of the answer; raises only for server faults."""
-        service = self.service
-        try:
-            if content_type is not None and content_type != _JSON_BYTES:
-                codecs.require_media_type(content_type.decode("latin-1"), _JSON_TYPES)
-            body = await self._body(receive, content_length)
-            schema = self.schema
-            limits = schema.limits
-            outcome = await service.predict(
-                lambda: codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits), request_id)
-        except ClientError as exc:
-            response = answers.client_error(self.metrics, exc, PATH)
-        except ModelNotReady:
-            response = answers.not_ready(self.state.load_error)
-        except PredictionFailed as exc:
-            response = answers.prediction_failed(exc, request_id)
-        else:
-            content = _encode(codecs.predict_response(outcome.prediction, self._model())).encode("utf-8")
-            return 200, [(b"content-length", str(len(content)).encode("latin-1")), _JSON_CONTENT_TYPE], content
-        return response.status_code, [(k, v) for k, v in response.raw_headers if k != _REQUEST_ID], response.body
-
-    def _model(self) -> dict:
+    def _content(self, prediction) -> bytes:
+        """`codecs.predict_response` as JSON, byte for byte, with the model's part encoded once."""
         info = self.service.model_info
-        return {"name": info["name"], "version": info["version"]}
+        model = (info["name"], info["version"])
+        if model != self._model_ref:
+            self._model_tail = ',"model":' + _encode({"name": model[0], "version": model[1]}) + "}"
+            self._model_ref = model
+        text = '{"predictions":' + _encode(prediction.predictions)
+        if prediction.probabilities is not None:
+            text += ',"probabilities":' + _encode(prediction.probabilities)
+        return (text + self._model_tail).encode("utf-8")
 
     async def _body(self, receive, content_length: Optional[bytes]) -> bytes:
         """The request body, as Starlette reads it behind BodyLimitMiddleware (middleware.py)."""

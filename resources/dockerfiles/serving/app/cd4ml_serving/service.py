@@ -81,43 +81,42 @@ class PredictionService:
         return self.model.predict(rows)
 
     async def predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
-        """`decode` turns the request into (error location, row) pairs; it may raise a ClientError."""
+        """`decode` turns the request into (error location, row) pairs; it may raise a ClientError.
+        One coroutine, awaiting the batch's future directly: every frame between the request and
+        that future is resumed once per request."""
         if self.model is None:
             raise ModelNotReady()
         batcher = self.batcher
-        if batcher is None:
-            return await self._predict(decode, request_id)
-        batcher.request_started()
+        if batcher is not None:
+            batcher.request_started()
         try:
-            return await self._predict(decode, request_id)
+            started = time.perf_counter()
+            try:
+                rows = self.schema.validate(decode())
+            except ClientError as e:
+                self._failed(request_id, started, e.status, e.reason, str(e))
+                raise
+            except Exception as e:  # a decoding bug: the server's fault, neither the client's nor the model's
+                log.exception("decoding the request failed (request %s)", request_id)
+                self._failed(request_id, started, 500, "server_error", f"{type(e).__name__}: {e}")
+                raise
+            try:
+                features = [row.features for row in rows]
+                if batcher is not None:
+                    prediction = await batcher.submit(features)
+                else:
+                    prediction = await self.runner(features)
+            except Exception as e:
+                log.exception("prediction failed (request %s)", request_id)
+                self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
+                raise PredictionFailed(f"{type(e).__name__}: {e}") from e
+            latency_ms = (time.perf_counter() - started) * 1000.0
+            self.metrics.count_predictions(prediction.predictions, self._known_classes)
+            self._log_rows(request_id, rows, prediction, latency_ms)
+            return Outcome(rows, prediction)
         finally:
-            batcher.request_finished()
-
-    async def _predict(self, decode: Callable[[], Sequence[Tuple[tuple, Any]]], request_id: str) -> Outcome:
-        started = time.perf_counter()
-        try:
-            rows = self.schema.validate(decode())
-        except ClientError as e:
-            self._failed(request_id, started, e.status, e.reason, str(e))
-            raise
-        except Exception as e:  # a decoding bug: the server's fault, neither the client's nor the model's
-            log.exception("decoding the request failed (request %s)", request_id)
-            self._failed(request_id, started, 500, "server_error", f"{type(e).__name__}: {e}")
-            raise
-        try:
-            features = [row.features for row in rows]
-            if self.batcher is not None:
-                prediction = await self.batcher.submit(features)
-            else:
-                prediction = await self.runner(features)
-        except Exception as e:
-            log.exception("prediction failed (request %s)", request_id)
-            self._failed(request_id, started, 500, "model_error", f"{type(e).__name__}: {e}")
-            raise PredictionFailed(f"{type(e).__name__}: {e}") from e
-        latency_ms = (time.perf_counter() - started) * 1000.0
-        self.metrics.count_predictions(prediction.predictions, self._known_classes)
-        self._log_rows(request_id, rows, prediction, latency_ms)
-        return Outcome(rows, prediction)
+            if batcher is not None:
+                batcher.request_finished()
 
     async def invoke_handlers(self, body: bytes, content_type: str, accept: str, request_id: str):
         """/invocations through the model's SageMaker input_fn/predict_fn/output_fn, as a SageMaker
