@@ -162,22 +162,26 @@ runtime=$(docker run --rm "$base_image" python3 -c '
 import importlib.util as u
 print(("uvloop" if u.find_spec("uvloop") else "asyncio") + " " + ("httptools" if u.find_spec("httptools") else "h11"))')
 read -r loop_impl http_impl <<<"$runtime"
-log "ceiling: bare ASGI app under the same uvicorn and base image (loop $loop_impl, http $http_impl)"
-docker run -d --name cd4ml-bench-ceiling --network host -v "$bench/ceiling_app.py:/bench/ceiling_app.py:ro" \
-  -w /bench "$base_image" python3 -m uvicorn ceiling_app:app --host 0.0.0.0 --port "$port" \
-  --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
-containers+=(cd4ml-bench-ceiling)
-wait_ready "http://127.0.0.1:$port/"
-measure ceiling - - - cd4ml-bench-ceiling
-docker rm -f cd4ml-bench-ceiling >/dev/null
-log "floor: a batching ASGI app that does no work of its own, same uvicorn and base image"
-docker run -d --name cd4ml-bench-floor --network host -v "$bench/floor_app.py:/bench/floor_app.py:ro" \
-  -w /bench "$base_image" python3 -m uvicorn floor_app:app --host 0.0.0.0 --port "$port" \
-  --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
-containers+=(cd4ml-bench-floor)
-wait_ready "http://127.0.0.1:$port/"
-measure floor - - - cd4ml-bench-floor
-docker rm -f cd4ml-bench-floor >/dev/null
+serve_bare() { # ceiling|floor: bench/<it>_app.py under the server's uvicorn settings in the base image
+  docker run -d --name "cd4ml-bench-$1" --network host -v "$bench/$1_app.py:/bench/$1_app.py:ro" \
+    -w /bench "$base_image" python3 -m uvicorn "$1_app:app" --host 0.0.0.0 --port "$port" \
+    --loop "$loop_impl" --http "$http_impl" --no-access-log --log-level warning >/dev/null
+  containers+=("cd4ml-bench-$1")
+  wait_ready "http://127.0.0.1:$port/"
+  measure "$1" - - - "cd4ml-bench-$1"
+  docker rm -f "cd4ml-bench-$1" >/dev/null
+}
+
+bare_apps() {
+  log "ceiling: bare ASGI app under the same uvicorn and base image (loop $loop_impl, http $http_impl)"
+  serve_bare ceiling
+  log "floor: a batching ASGI app that does no work of its own, same uvicorn and base image"
+  serve_bare floor
+}
+
+# Measured before and after the servers: the report takes the faster of the two runs of each
+# (a ceiling starved by other work on the machine would inflate every ratio).
+bare_apps
 
 for model in iris linear; do
   serve before "$model" off
@@ -186,6 +190,7 @@ for model in iris linear; do
   # the automatic choice is batching for the forest and none for the linear model: the other one
   if [[ $model == iris ]]; then serve after "$model" off; else serve after "$model" on; fi
 done
+bare_apps
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 printf '{"date": "%s", "machine": "%s, %s cores, %s GiB RAM, Docker %s", "duration_s": %s, "load": "%s", "runtime": "uvicorn loop %s, http %s", "before_ref": "%s", "after_ref": "%s"}\n' \
