@@ -76,3 +76,17 @@ def test_without_an_event_loop_every_count_goes_straight_through():
     for status, seconds in pairs:
         tally.add(status, seconds)
     assert exposition(tallied) == exposition(one_by_one(pairs))
+
+
+def test_without_prometheus_client_internals_every_count_is_observed_as_it_comes():
+    pairs = observations(5)
+    tallied = Metrics("m", "v1")
+
+    async def serve():
+        tally = tallied.tally("/predict", "POST")
+        tally._bulk = False  # a prometheus_client whose histogram children lack _buckets/_sum
+        for status, seconds in pairs:
+            tally.add(status, seconds)
+        assert exposition(tallied) == exposition(one_by_one(pairs))  # no flush needed
+
+    asyncio.run(serve())

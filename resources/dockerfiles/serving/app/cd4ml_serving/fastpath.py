@@ -68,8 +68,6 @@ class FastPredict:
         self.schema = schema
         self.max_body_bytes = max_body_bytes
         self._tally = self.metrics.tally(PATH, "POST")
-        self._model_ref = None  # (name, version) whose part of the answer _model_tail holds
-        self._model_tail = ""
 
     async def __call__(self, scope, receive, send) -> None:
         started = time.perf_counter()
@@ -110,7 +108,9 @@ class FastPredict:
                 except PredictionFailed as exc:
                     response = answers.prediction_failed(exc, request_id)
                 if response is None:
-                    status, content = 200, self._content(outcome.prediction)
+                    answer = codecs.predict_response(outcome.prediction, self.service.model_ref())
+                    content = _encode(answer).encode("utf-8")  # may raise: a server fault, not a 200
+                    status = 200
                     headers = [(b"content-length", str(len(content)).encode("latin-1")), _JSON_CONTENT_TYPE]
                 else:
                     status, content = response.status_code, response.body
@@ -131,18 +131,6 @@ class FastPredict:
             await send({"type": "http.response.body", "body": content})
         finally:
             self._tally.add(status, time.perf_counter() - started)
-
-    def _content(self, prediction) -> bytes:
-        """`codecs.predict_response` as JSON, byte for byte, with the model's part encoded once."""
-        info = self.service.model_info
-        model = (info["name"], info["version"])
-        if model != self._model_ref:
-            self._model_tail = ',"model":' + _encode({"name": model[0], "version": model[1]}) + "}"
-            self._model_ref = model
-        text = '{"predictions":' + _encode(prediction.predictions)
-        if prediction.probabilities is not None:
-            text += ',"probabilities":' + _encode(prediction.probabilities)
-        return (text + self._model_tail).encode("utf-8")
 
     async def _body(self, receive, content_length: Optional[bytes]) -> bytes:
         """The request body, as Starlette reads it behind BodyLimitMiddleware (middleware.py)."""

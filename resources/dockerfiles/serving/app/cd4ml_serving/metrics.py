@@ -118,7 +118,8 @@ class RequestTally:
     update: counts collect here and reach the Prometheus metrics when /metrics renders and within
     FLUSH_INTERVAL_S of the first count after a flush (so with several workers, whose /metrics
     reads every worker's files, a scrape sees them at most that late). The latency buckets are
-    those `Histogram.observe` would pick (`amount <= bound`, the first that fits)."""
+    those `Histogram.observe` would pick (`amount <= bound`, the first that fits). Used from the
+    event loop only (the fast path, the flush timer and the async /metrics route): no lock."""
 
     def __init__(self, metrics: Metrics, endpoint: str, method: str):
         self._metrics = metrics

@@ -40,7 +40,7 @@ def build_router(schema: RowSchema) -> APIRouter:
         outcome = await service.predict(
             lambda: codecs.json_rows(codecs.parse_json(body, limits), schema.features, limits),
             request_id_of(request.scope))
-        return JSONResponse(codecs.predict_response(outcome.prediction, _model_ref(service)))
+        return JSONResponse(codecs.predict_response(outcome.prediction, service.model_ref()))
 
     @router.post("/invocations", tags=["sagemaker"], summary="SageMaker hosting: predict (JSON or CSV)",
                  openapi_extra=openapi.invocations_body(schema), responses={200: _PREDICT_RESPONSE, **_ERRORS})
@@ -75,7 +75,7 @@ def build_router(schema: RowSchema) -> APIRouter:
         outcome = await service.predict(decode, request_id_of(request.scope))
         if codecs.accepts_csv(request.headers.get("accept")):
             return PlainTextResponse(codecs.csv_response(outcome.prediction), media_type="text/csv")
-        return JSONResponse(codecs.predict_response(outcome.prediction, _model_ref(service)))
+        return JSONResponse(codecs.predict_response(outcome.prediction, service.model_ref()))
 
     @router.get("/health", tags=["health"], summary="Liveness: the process serves requests")
     async def health(request: Request):
@@ -100,7 +100,7 @@ def build_router(schema: RowSchema) -> APIRouter:
 
     @router.get("/", include_in_schema=False)
     async def root(request: Request):
-        return {"model": _model_ref(service_of(request)), "docs": "/docs", "predict": "/predict"}
+        return {"model": service_of(request).model_ref(), "docs": "/docs", "predict": "/predict"}
 
     return router
 
@@ -108,14 +108,9 @@ def build_router(schema: RowSchema) -> APIRouter:
 def _readiness(request: Request) -> JSONResponse:
     service = service_of(request)
     if request.app.state.drain.draining:  # shutting down: take this instance out of rotation
-        return JSONResponse({"status": "draining", "model": _model_ref(service)}, status_code=503)
+        return JSONResponse({"status": "draining", "model": service.model_ref()}, status_code=503)
     if service.ready:
-        return JSONResponse({"status": "ready", "model": _model_ref(service)})
+        return JSONResponse({"status": "ready", "model": service.model_ref()})
     failure = request.app.state.load_error
-    return JSONResponse({"status": "failed" if failure else "loading", "model": _model_ref(service),
+    return JSONResponse({"status": "failed" if failure else "loading", "model": service.model_ref(),
                          **({"error": failure} if failure else {})}, status_code=503)
-
-
-def _model_ref(service: PredictionService) -> dict:
-    return {"name": service.model_info["name"], "version": service.model_info["version"]}
-

@@ -55,6 +55,10 @@ class PredictionService:
     def ready(self) -> bool:
         return self.model is not None
 
+    def model_ref(self) -> Dict[str, Any]:
+        """The model as answers name it: {name, version}."""
+        return {"name": self.model_info["name"], "version": self.model_info["version"]}
+
     def attach(self, model: LoadedModel, plan: ExecutionPlan, inline_max_ms: float = 0.5) -> None:
         """Serves `model` as `plan` says; on the event loop (the batcher runs there). Readiness last."""
         self.plan = plan
