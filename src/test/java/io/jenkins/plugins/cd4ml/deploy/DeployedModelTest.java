@@ -7,6 +7,7 @@ import io.jenkins.plugins.cd4ml.OperationStoppedException;
 import io.jenkins.plugins.cd4ml.config.ProjectConfig;
 import io.jenkins.plugins.cd4ml.engine.CancelToken;
 import io.jenkins.plugins.cd4ml.engine.EngineContext;
+import io.jenkins.plugins.cd4ml.testing.TestProjects;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -57,14 +58,7 @@ class DeployedModelTest {
         }
 
         String kubeconfig() {
-            return """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: c, cluster: {server: 'http://127.0.0.1:%d'}}]
-                    users: [{name: u, user: {token: never-checked}}]
-                    contexts: [{name: ctx, context: {cluster: c, user: u, namespace: default}}]
-                    current-context: ctx
-                    """.formatted(socket.getLocalPort());
+            return TestProjects.kubeconfigFor("http://127.0.0.1:" + socket.getLocalPort());
         }
 
         @Override

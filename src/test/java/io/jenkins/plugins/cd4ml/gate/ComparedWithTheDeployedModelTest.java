@@ -199,14 +199,7 @@ class ComparedWithTheDeployedModelTest {
     @Nested
     class HelmTarget {
 
-        private static final String KUBECONFIG = """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]
-                users: [{name: u, user: {token: never-sent}}]
-                contexts: [{name: ctx, context: {cluster: c, user: u, namespace: default}}]
-                current-context: ctx
-                """;
+        private static final String KUBECONFIG = TestProjects.kubeconfigFor("http://127.0.0.1:1");
 
         /** Helm's answers for one release: its history and each revision's values; records every call. */
         private static final class Releases implements ReleaseClient {

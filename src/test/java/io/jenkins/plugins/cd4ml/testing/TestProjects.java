@@ -20,6 +20,30 @@ public final class TestProjects {
     private TestProjects() {
     }
 
+    /** The tune section of a random search maximising {@code metric} over x in [0, 1]. */
+    public static String randomSearchOfX(String metric, int maxTrials, int parallelTrials) {
+        return """
+                objective: {metric: %s, goal: maximize}
+                strategy: random
+                max_trials: %d
+                parallel_trials: %d
+                parameters:
+                  x: {type: float, min: 0, max: 1}
+                """.formatted(metric, maxTrials, parallelTrials);
+    }
+
+    /** A kubeconfig whose one context reaches the API server at {@code server} with a dummy token. */
+    public static String kubeconfigFor(String server) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: '%s'}}]
+                users: [{name: u, user: {token: never-checked}}]
+                contexts: [{name: ctx, context: {cluster: c, user: u, namespace: default}}]
+                current-context: ctx
+                """.formatted(server);
+    }
+
     /** The repository root (set by surefire; the working directory otherwise). */
     public static Path repository() {
         return Path.of(System.getProperty("cd4ml.repo", System.getProperty("user.dir"))).toAbsolutePath();

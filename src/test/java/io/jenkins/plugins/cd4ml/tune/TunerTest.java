@@ -60,14 +60,7 @@ class TunerTest {
 
     /** The tune section of a random search for the best score over x in [0, 1]. */
     private static String randomSearchOfX(int maxTrials, int parallelTrials) {
-        return """
-                objective: {metric: score, goal: maximize}
-                strategy: random
-                max_trials: %d
-                parallel_trials: %d
-                parameters:
-                  x: {type: float, min: 0, max: 1}
-                """.formatted(maxTrials, parallelTrials);
+        return TestProjects.randomSearchOfX("score", maxTrials, parallelTrials);
     }
 
     /** The pid files of the trials that started (each writes one). */

@@ -124,14 +124,7 @@ class SageMakerTuningTest {
 
     /** The tune section of a random search for the best accuracy over x in [0, 1]. */
     private static String randomSearchOfX(int maxTrials, int parallelTrials) {
-        return """
-                objective: {metric: accuracy, goal: maximize}
-                strategy: random
-                max_trials: %d
-                parallel_trials: %d
-                parameters:
-                  x: {type: float, min: 0, max: 1}
-                """.formatted(maxTrials, parallelTrials);
+        return TestProjects.randomSearchOfX("accuracy", maxTrials, parallelTrials);
     }
 
     /** Polls as in production, but each sleep lasts until the simulated tuning job changes. */
