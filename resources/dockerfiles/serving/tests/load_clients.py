@@ -45,9 +45,14 @@ class LoadClient(threading.Thread):
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 try:
                     connection.connect()
-                except ConnectionRefusedError:
+                except (ConnectionRefusedError, ConnectionResetError):
+                    # the listener is closed (the server is gone), or closed as the handshake
+                    # completed: nothing reached the server
                     self.refused += 1
-                    return  # the listener is closed: the server is gone
+                    return
+                except OSError as e:
+                    self.failures.append(f"connect: {e!r}")
+                    return
                 fresh = True
             self.sent += 1
             request_id = f"load-{id(self):x}-{self.sent}"
