@@ -55,6 +55,8 @@ def test_concurrent_requests_share_model_calls(hooks_dir):
     assert calls < len(values)
     assert metric_value(metrics, "cd4ml_model_batch_rows_count") == calls  # warm-up is not served traffic
     assert metric_value(metrics, "cd4ml_model_batch_rows_sum") == len(values)
+    # counted once per model call, every row once (regression values count as "other")
+    assert metric_value(metrics, "cd4ml_predictions_total", **{"class": "other"}) == len(values)
 
 
 def test_batches_never_exceed_max_batch_size(hooks_dir):
@@ -80,10 +82,13 @@ def test_a_failing_request_does_not_fail_its_batch_mates(hooks_dir):
     values = [0.1, 0.2, 9.99, 0.4, 0.5, 0.6]
     with serve(hooks_dir, batch_max_size=8, batch_max_latency_ms=50) as client:
         results = concurrent_predictions(client, values)
+        metrics = client.get("/metrics").text
 
     statuses = {value: response.status_code for value, response in results}
     assert statuses.pop(9.99) == 500
     assert set(statuses.values()) == {200}
+    # the failed batch counted nothing; the retried batch-mates count once each, the poisoned row not at all
+    assert metric_value(metrics, "cd4ml_predictions_total", **{"class": "other"}) == len(statuses)
 
 
 def test_a_request_larger_than_the_batch_is_served_whole(hooks_dir):

@@ -66,16 +66,20 @@ class Metrics:
         self.model_ready.labels(self.model_name, self._version).set(1)
 
     def count_predictions(self, predictions: Sequence, known_classes: Optional[Collection[str]]) -> None:
+        """Adds predicted rows to `cd4ml_predictions_total`, one increment per class."""
         known = known_classes or ()
-        children = self._prediction_children  # bounded: known classes and "other"
+        counts: Dict[str, int] = {}
         for prediction in predictions:
             label = str(prediction)
             if label not in known:
                 label = OTHER_CLASS
+            counts[label] = counts.get(label, 0) + 1
+        children = self._prediction_children  # bounded: known classes and "other"
+        for label, count in counts.items():
             child = children.get(label)
             if child is None:
                 child = children[label] = self.predictions.labels(self.model_name, label)
-            child.inc()
+            child.inc(count)
 
     def render(self) -> Tuple[bytes, str]:
         for tally in self._tallies:
