@@ -49,6 +49,11 @@ def main(results_file, build_dir, meta_file):
                    "(read the body, parse it as JSON, wait on a future that one callback per event-loop turn "
                    "answers for every waiting request, send a constant answer with the model server's headers), "
                    "served like the ceiling.\n")
+    if any(r["server"] == "bound" for r in rows):
+        out.append("*bound*: the linear server with its own per-request work made free (`bench/work_free.py`: "
+                   "validation, the answer, the log line's encoding and the prediction counts reuse the first "
+                   "result; the body is still parsed, the model called per batch, every log line queued and "
+                   "written). No server that does that work, however fast its code, gets above it.\n")
     out.extend(targets(rows, ceiling, floor))
     out.extend(builds(build_dir))
     print("\n".join(out))
@@ -133,6 +138,10 @@ def targets(rows, ceiling, floor):
             if mine and theirs:
                 line(f"({model}, after with batching at 64 connections: the ceiling's CPU per request ÷ the "
                      f"server's)", f"{theirs:.0f} / {mine:.0f} µs = {theirs / mine:.2f}", None)
+    bound = cell(rows, "bound", "linear", 64, "on")
+    if bound and ceiling.get(64):
+        line("(the bound: linear with batching, its per-request work made free, req/s ÷ ceiling at 64 connections)",
+             f"{bound['rps'] / ceiling[64]['rps']:.2f}", None)
     lowest = floor.get(64)
     if lowest and ceiling.get(64):
         line("(the floor, a batching handler with no work, req/s ÷ ceiling at 64 connections)",
