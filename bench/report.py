@@ -56,7 +56,8 @@ def main(results_file, build_dir, meta_file):
         out.append("*bound*: the linear server with its own per-request work made free (`bench/work_free.py`: "
                    "validation, the answer, the log line's encoding and the prediction counts reuse the first "
                    "result; the body is still parsed, the model called per batch, every log line queued and "
-                   "written). No server that does that work, however fast its code, gets above it.\n")
+                   "written). No server built this way (uvicorn, micro-batching, a log line per row) that "
+                   "does that work gets above it, however fast its code.\n")
     rounds = forest_rounds(alternating)
     if rounds:
         out.append("## Forest at 1 connection, alternating\n")
@@ -144,9 +145,9 @@ def targets(rows, ceiling, floor, rounds=()):
         if conns == 1 and rounds:
             gains = [a["rps"] / b["rps"] for b, a in rounds]
             median = statistics.median(gains)
+            in_order = ", ".join(f"{gain:.2f}" for gain in gains)
             line(f"forest, after (default settings) ≥ 2× before (its defaults) at 1 connection: median of "
-                 f"{len(gains)} alternating rounds", f"{median:.2f}× (rounds in order: {', '.join(f'{g:.2f}' for g in gains)})",
-                 median >= 2)
+                 f"{len(gains)} alternating rounds", f"{median:.2f}× (rounds in order: {in_order})", median >= 2)
             if before and after:
                 gain = after["rps"] / before["rps"]
                 line("(the same, from the single cells of the table above)",
