@@ -132,22 +132,22 @@ measure() { # SERVER MODEL BATCHING EXECUTION CONTAINER
 }
 
 serve() { # before|after|bound MODEL BATCHING(auto|off|on)
-  local name=cd4ml-bench-$1-$2-$3 batch_env=() mounts=() command=() plan batching execution
+  local name=cd4ml-bench-$1-$2-$3 batch_env=() run_options=() command=() plan batching execution
   case $3 in
     off) batch_env=(-e CD4ML_BATCH_MAX_SIZE=0) ;;
     on) batch_env=(-e CD4ML_BATCH_MAX_SIZE=32) ;;
   esac
   if [[ $1 == before ]]; then
-    mounts=(-v "$before_app:/opt/cd4ml/app:ro")
-    [[ $2 == iris ]] && mounts+=(-v "$before_hooks:/opt/ml/model/predict.py:ro")
+    run_options=(-v "$before_app:/opt/cd4ml/app:ro")
+    [[ $2 == iris ]] && run_options+=(-v "$before_hooks:/opt/ml/model/predict.py:ro")
   fi
   if [[ $1 == bound ]]; then # this server with its per-request work made free (bench/work_free.py)
-    mounts=(-v "$bench/work_free.py:/bench/work_free.py:ro" --entrypoint python3)
+    run_options=(-v "$bench/work_free.py:/bench/work_free.py:ro" --entrypoint python3)
     command=(/bench/work_free.py serve)
   fi
   # Prediction logging to stdout stays on, as deployed; Docker's json-file driver takes it.
   docker run -d --name "$name" --network host -e PORT="$port" -e CD4ML_LOG_STDOUT=true \
-    "${batch_env[@]}" -e CD4ML_BATCH_MAX_LATENCY_MS=5 -e CD4ML_WORKERS=1 "${mounts[@]}" \
+    "${batch_env[@]}" -e CD4ML_BATCH_MAX_LATENCY_MS=5 -e CD4ML_WORKERS=1 "${run_options[@]}" \
     "cd4ml-bench/$2:bench" "${command[@]}" >/dev/null
   containers+=("$name")
   wait_ready "http://127.0.0.1:$port/ready"

@@ -41,6 +41,6 @@ fastpath._encode = first_result(fastpath._encode)
 logging_sink.PredictionLines.line = first_result(logging_sink.PredictionLines.line)
 metrics.Metrics.count_predictions = lambda self, predictions, known_classes: None
 
-print("work_free.py: validation, answers, log lines and prediction counts reuse the first request's "
+print("work_free.py: validation, answers, log lines and prediction counts reuse their first result "
       "(a benchmark bound, not a server)", file=sys.stderr, flush=True)
 runpy.run_module("cd4ml_serving", run_name="__main__", alter_sys=True)
